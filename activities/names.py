@@ -1,0 +1,4 @@
+"""Activity names shared by the workflow (which must not import I/O code) and the worker."""
+
+LOAD_POLICY = "load_policy"
+PERSIST_CASE = "persist_case"

@@ -1,0 +1,151 @@
+"""Activities that write a case's step to PostgreSQL: event log, outbox, refusals, projection.
+
+One activity call is one transaction. Every write is idempotent, so a retried or replayed
+attempt, or one a crashed worker left half-done, changes nothing the second time:
+- case_event:      key (case_id, event_id), insert-or-nothing
+- outbox:          key message_key, insert-or-nothing: one message per (case, deadline, level)
+- refused_event:   key (case_id, event_id, delivery), insert-or-nothing
+- case_projection: key case_id, written only when the incoming version is newer
+"""
+
+import json
+from typing import Any
+
+import asyncpg
+import structlog
+from temporalio import activity
+
+from activities.names import PERSIST_CASE
+from core.events import json_data
+from core.projection import Projection
+from core.state import LogEvent, RecordRefusal, SendMessage
+from workflows.messages import PersistRequest
+
+log = structlog.get_logger("activities.store")
+
+_LOG_EVENT = """
+INSERT INTO case_event (case_id, event_id, seq, type, occurred_at, applied_at, data)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+ON CONFLICT (case_id, event_id) DO NOTHING
+"""
+_OUTBOX = """
+INSERT INTO outbox (message_key, case_id, kind, stage, level, recipients, message, due_at)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+ON CONFLICT (message_key) DO NOTHING
+"""
+_REFUSAL = """
+INSERT INTO refused_event (case_id, event_id, delivery, field, reason, refused_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT DO NOTHING
+"""
+_PROJECTION_COLUMNS = (
+    "case_id", "version", "municipality", "stage", "department", "owner", "team", "consultant",
+    "deadline", "escalation_level", "stalled", "paused", "review_on", "outcome", "job_goals",
+    "restrictions", "cv_complete", "expected_fit_for_work_on", "declared_fit_on", "opened_at",
+    "stage_entered_at", "closed_at", "policy_version",
+)  # fmt: skip
+_JSON_COLUMNS = {"job_goals", "restrictions"}
+_PROJECTION = f"""
+INSERT INTO case_projection ({", ".join(_PROJECTION_COLUMNS)}, updated_at)
+VALUES ({
+    ", ".join(
+        f"${i}::jsonb" if c in _JSON_COLUMNS else f"${i}"
+        for i, c in enumerate(_PROJECTION_COLUMNS, 1)
+    )
+}, now())
+ON CONFLICT (case_id) DO UPDATE SET
+{", ".join(f"{c} = EXCLUDED.{c}" for c in _PROJECTION_COLUMNS[1:])}, updated_at = now()
+WHERE case_projection.version < EXCLUDED.version
+"""
+
+
+class CaseStore:
+    """Holds the connection pool; its methods are the worker's activities."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @activity.defn(name=PERSIST_CASE)
+    async def persist_case(self, request: PersistRequest) -> None:
+        """Write one workflow step in one transaction (idempotent: see the module doc)."""
+        logs = [e for e in request.effects if isinstance(e, LogEvent)]
+        messages = [e for e in request.effects if isinstance(e, SendMessage)]
+        refusals = [e for e in request.effects if isinstance(e, RecordRefusal)]
+        async with self._pool.acquire() as conn, conn.transaction():
+            if logs:
+                await conn.executemany(_LOG_EVENT, [_log_row(e) for e in logs])
+            if messages:
+                await conn.executemany(_OUTBOX, [_outbox_row(m) for m in messages])
+            if refusals:
+                await conn.executemany(_REFUSAL, [_refusal_row(r) for r in refusals])
+            if request.projection is not None:
+                await conn.execute(_PROJECTION, *_projection_row(request.projection))
+        _log_step(request, len(logs), messages, len(refusals))
+
+
+def _log_step(
+    request: PersistRequest, events: int, messages: list[SendMessage], refusals: int
+) -> None:
+    # Ids, stages and levels only: message texts and event data stay out of the logs.
+    info = activity.info()
+    ids = {"case_id": request.case_id, "workflow_id": info.workflow_id, "attempt": info.attempt}
+    for message in messages:
+        log.info(
+            "outbox message written",
+            **ids,
+            kind=message.message_kind,
+            stage=message.stage.value,
+            escalation_level=message.level,
+            message_key=message.message_key,
+        )
+    log.info("case step persisted", **ids, events=events, messages=len(messages), refusals=refusals)
+
+
+def _log_row(effect: LogEvent) -> tuple[Any, ...]:
+    event = effect.event
+    return (
+        event.case_id,
+        event.event_id,
+        effect.seq,
+        event.type,
+        event.occurred_at,
+        effect.applied_at,
+        json.dumps(json_data(event)),
+    )
+
+
+def _outbox_row(message: SendMessage) -> tuple[Any, ...]:
+    return (
+        message.message_key,
+        message.case_id,
+        message.message_kind,
+        message.stage.value,
+        message.level,
+        json.dumps(list(message.recipients)),
+        message.text,
+        message.due_at,
+    )
+
+
+def _refusal_row(refusal: RecordRefusal) -> tuple[Any, ...]:
+    # The workflow time of the refusal tells two deliveries of one event id apart.
+    delivery = refusal.refused_at.isoformat()
+    return (
+        refusal.case_id,
+        refusal.event_id,
+        delivery,
+        refusal.field,
+        refusal.reason,
+        refusal.refused_at,
+    )
+
+
+def _projection_row(projection: Projection) -> list[Any]:
+    values = projection.model_dump(mode="python")
+    row = []
+    for column in _PROJECTION_COLUMNS:
+        value = values[column]
+        if column in _JSON_COLUMNS:
+            value = json.dumps(projection.model_dump(mode="json")[column])
+        row.append(value)
+    return row

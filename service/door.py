@@ -1,0 +1,143 @@
+"""The case system's door into Temporal: validate, deliver by signal-with-start, confirm.
+
+Shared by `starter.py` and any other door (HTTP later), so every door refuses the same
+events with the same reasons. Events of one case go in the order given; cases in parallel.
+"""
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from core.describe import summary
+from core.events import Event
+from core.intake import RefusedEvent, parse_event
+from workflows.case import CaseWorkflow
+from workflows.messages import (
+    EVENT_SIGNAL,
+    RECEIPT_QUERY,
+    RECEIPT_UPDATE,
+    CaseInput,
+    Delivery,
+    Receipt,
+    workflow_id,
+)
+
+CLOSED = Receipt(outcome="refused", field="case_id", reason="case closed")
+
+
+@dataclass
+class Refused:
+    line: int
+    field: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    accepted: int = 0
+    duplicate: int = 0
+    refused: list[Refused] = field(default_factory=list)
+    unconfirmed: list[int] = field(default_factory=list)
+
+    def count(self, line: int, receipt: Receipt) -> None:
+        if receipt.outcome in ("accepted", "held"):
+            self.accepted += 1
+        elif receipt.outcome == "duplicate":
+            self.duplicate += 1
+        elif receipt.outcome == "refused":
+            self.refused.append(Refused(line, receipt.field or "?", receipt.reason or "?"))
+        else:
+            self.unconfirmed.append(line)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused and not self.unconfirmed
+
+
+async def deliver(
+    client: Client, task_queue: str, event: Event
+) -> tuple[WorkflowHandle[Any, Any] | None, str]:
+    """Signal-with-start one event; returns the case's handle (None: case closed)."""
+    delivery = Delivery(event=event, delivery_id=uuid.uuid4().hex)
+    try:
+        handle = await client.start_workflow(
+            CaseWorkflow.run,
+            CaseInput(case_id=event.case_id),
+            id=workflow_id(event.case_id),
+            task_queue=task_queue,
+            start_signal=EVENT_SIGNAL,
+            start_signal_args=[delivery],
+            # A closed case stays closed: its id never starts a new run. Only a run that
+            # ops terminated or that failed may be started again.
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            static_summary=summary(event.case_id),
+            static_details="Started by the case system's event door. Current details: stage, "
+            "owner, next deadline, last event and escalation.",
+        )
+    except WorkflowAlreadyStartedError:
+        return None, delivery.delivery_id or ""
+    return handle, delivery.delivery_id or ""
+
+
+async def confirm(handle: WorkflowHandle[Any, Any], delivery_id: str) -> Receipt:
+    """Wait for the case to apply a delivery; a case that has closed answers by query."""
+    try:
+        receipt: Receipt = await handle.execute_update(
+            RECEIPT_UPDATE, delivery_id, result_type=Receipt
+        )
+    except (WorkflowUpdateFailedError, RPCError):
+        receipt = await handle.query(RECEIPT_QUERY, delivery_id, result_type=Receipt)
+    return receipt
+
+
+async def send(client: Client, task_queue: str, event: Event) -> Receipt:
+    handle, delivery_id = await deliver(client, task_queue, event)
+    return CLOSED if handle is None else await confirm(handle, delivery_id)
+
+
+async def ingest(
+    client: Client,
+    task_queue: str,
+    lines: Iterable[str],
+    concurrency: int = 16,
+    on_done: Callable[[int], None] = lambda n: None,
+) -> IngestReport:
+    """Validate every line, send the valid ones, and count what became of each."""
+    report = IngestReport()
+    by_case: dict[str, list[tuple[int, Event]]] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            event = parse_event(line)
+        except RefusedEvent as refusal:
+            report.refused += [Refused(number, r.field, r.reason) for r in refusal.refusals]
+            on_done(1)
+            continue
+        by_case.setdefault(event.case_id, []).append((number, event))
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one_case(events: list[tuple[int, Event]]) -> None:
+        async with gate:
+            sent = [(n, *await deliver(client, task_queue, e)) for n, e in events]
+            receipts = await asyncio.gather(
+                *(confirm(h, d) if h else _closed() for _, h, d in sent)
+            )
+        for (number, _, _), receipt in zip(sent, receipts, strict=True):
+            report.count(number, receipt)
+        on_done(len(events))
+
+    await asyncio.gather(*(one_case(events) for events in by_case.values()))
+    report.refused.sort(key=lambda r: r.line)
+    return report
+
+
+async def _closed() -> Receipt:
+    return CLOSED

@@ -1,0 +1,97 @@
+"""Temporal client and the search attributes the service needs on its namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
+
+from service.config import Settings
+from workflows.search_attributes import ALL
+
+log = structlog.get_logger(__name__)
+
+
+async def connect(settings: Settings) -> Client:
+    """Connect to the namespace in ``settings``, with the pydantic data converter every
+    workflow and activity payload of the service relies on."""
+    return await Client.connect(
+        **settings.temporal_connect_config(), data_converter=pydantic_data_converter
+    )
+
+
+async def list_search_attributes(client: Client) -> dict[str, IndexedValueType.ValueType] | None:
+    """Custom search attributes of the client's namespace, or ``None`` when the server
+    cannot list them (the Java time-skipping test server does not implement the call)."""
+    try:
+        response = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+    except RPCError as err:
+        if err.status == RPCStatusCode.UNIMPLEMENTED:
+            return None
+        raise
+    return dict(response.custom_attributes)
+
+
+async def register_search_attributes(
+    client: Client, keys: Iterable[SearchAttributeKey[Any]] | None = None
+) -> list[str]:
+    """Register the service's search attributes (default: all of them) on the client's
+    namespace; return the names this call added.
+
+    Idempotent and safe to run beside another instance. Lists first and adds only the
+    missing ones, because the dev server silently accepts re-adding an existing name even
+    with another type; refuses to continue when a name exists with a different type, as
+    workflows would then fail to upsert it. Servers that cannot list (the time-skipping
+    test server) answer ALREADY_EXISTS for a known name, which counts as present.
+    """
+    wanted = {
+        key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
+        for key in (ALL if keys is None else keys)
+    }
+    existing = await list_search_attributes(client)
+    if existing is not None:
+        wrong = {
+            name: (IndexedValueType.Name(existing[name]), IndexedValueType.Name(kind))
+            for name, kind in wanted.items()
+            if name in existing and existing[name] != kind
+        }
+        if wrong:
+            details = ", ".join(f"{n} is {has}, needs {need}" for n, (has, need) in wrong.items())
+            raise RuntimeError(
+                f"search attributes on namespace {client.namespace!r} have the wrong type: "
+                f"{details}; fix them by hand, they cannot be changed in place"
+            )
+        missing = [name for name in wanted if name not in existing]
+    else:
+        missing = list(wanted)
+
+    added: list[str] = []
+    # One call per name: an ALREADY_EXISTS for one (a concurrent registration, or a
+    # server that cannot list) must not stop the others from being added.
+    for name in missing:
+        try:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(
+                    namespace=client.namespace, search_attributes={name: wanted[name]}
+                )
+            )
+        except RPCError as err:
+            if err.status == RPCStatusCode.ALREADY_EXISTS:
+                continue
+            raise
+        added.append(name)
+    if added:
+        log.info("search attributes registered", namespace=client.namespace, added=added)
+    return added

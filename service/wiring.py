@@ -1,0 +1,43 @@
+"""One place that assembles a case worker, used by worker.py, the dev stack and the tests."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.policies import PolicySource
+from activities.store import CaseStore
+from workflows.case import CaseWorkflow
+
+# The core is deterministic pure Python: share it with the sandbox instead of re-importing
+# it (and pydantic, holidays) for every workflow run.
+PASSTHROUGH = ("core", "holidays", "pydantic", "pydantic_core", "annotated_types", "zoneinfo")
+
+
+def create_worker(
+    client: Client,
+    task_queue: str,
+    pool: asyncpg.Pool,
+    policy_path: Path,
+    *,
+    max_concurrent_activities: int = 50,
+    extra_workflows: Sequence[type] = (),
+) -> Worker:
+    store = CaseStore(pool)
+    policies = PolicySource(policy_path)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[CaseWorkflow, *extra_workflows],
+        activities=[store.persist_case, policies.load_policy],
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+        ),
+        max_concurrent_activities=max_concurrent_activities,
+        # Longer than the longest activity (a 30 s transaction), so a stop never cuts one.
+        graceful_shutdown_timeout=timedelta(seconds=35),
+    )

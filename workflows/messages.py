@@ -1,0 +1,80 @@
+"""Inputs and outputs of the case workflow's messages: small types that can grow without
+breaking recorded histories (new fields get defaults)."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.events import Event
+from core.projection import Projection
+from core.state import CaseState, LogEvent, Outcome, RecordRefusal, SendMessage, TimelineEntry
+
+TASK_QUEUE = "trappebro-cases"
+EVENT_SIGNAL = "event"
+RECEIPT_UPDATE = "receipt"
+RECEIPT_QUERY = "receipt_of"
+SUBMIT_UPDATE = "submit"
+
+
+def workflow_id(case_id: str) -> str:
+    return f"case-{case_id}"
+
+
+class Delivery(BaseModel):
+    """One event as sent by a door; `delivery_id` lets the sender ask for its receipt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: Event
+    delivery_id: str | None = None
+
+
+class Receipt(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Outcome | None = None  # None: not known (yet)
+    field: str | None = None
+    reason: str | None = None
+
+
+class CaseInput(BaseModel):
+    """Start input, and the hand-over through continue-as-new."""
+
+    case_id: str
+    state: CaseState | None = None
+    inbox: tuple[Delivery, ...] = ()
+    receipts: dict[str, Receipt] = {}
+    continue_as_new_after: int = 2_000  # history events
+
+
+class CaseResult(BaseModel):
+    case_id: str
+    outcome: str | None
+    events_applied: int
+
+
+Effect = Annotated[LogEvent | SendMessage | RecordRefusal, Field(discriminator="kind")]
+
+
+class PersistRequest(BaseModel):
+    """What one workflow step writes to PostgreSQL, in one transaction."""
+
+    case_id: str
+    effects: tuple[Effect, ...] = ()
+    projection: Projection | None = None
+
+    def summary(self) -> str:
+        kinds = [e.kind for e in self.effects]
+        parts = [
+            f"{kinds.count('log_event')} event(s) to the log",
+            f"{kinds.count('send_message')} outbox message(s)",
+        ]
+        if kinds.count("record_refusal"):
+            parts.append(f"{kinds.count('record_refusal')} refusal(s)")
+        if self.projection is not None:
+            parts.append(f"projection v{self.projection.version}")
+        return "Write " + ", ".join(parts)
+
+
+class Timeline(BaseModel):
+    entries: tuple[TimelineEntry, ...]
