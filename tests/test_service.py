@@ -126,7 +126,10 @@ async def _start_with_all_attributes(client: Client) -> TypedSearchAttributes:
         task_queue="no-worker",
         search_attributes=TypedSearchAttributes(pairs),
     )
-    return (await handle.describe()).typed_search_attributes
+    try:
+        return (await handle.describe()).typed_search_attributes
+    finally:
+        await handle.terminate("probe done")
 
 
 async def test_register_search_attributes_on_fresh_test_server() -> None:
@@ -145,9 +148,10 @@ async def test_register_search_attributes_on_fresh_test_server() -> None:
 
 
 async def test_ts_env_has_search_attributes(ts_env: WorkflowEnvironment) -> None:
+    # Nothing left to add (a fresh server gets them all, above). No probe workflow here: one
+    # whose task is never polled keeps the test server's clock locked even after terminate,
+    # and every later test of the session that skips time would hang.
     assert await register_search_attributes(ts_env.client) == []
-    attributes = await _start_with_all_attributes(ts_env.client)
-    assert {pair.key.name for pair in attributes} == {key.name for key in ALL}
 
 
 async def test_dev_env_lists_search_attributes(dev_env: WorkflowEnvironment) -> None:
