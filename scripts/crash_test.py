@@ -295,7 +295,7 @@ async def chaos(run: Run, worker: Child, start: Callable[[], Awaitable[None]],
         while not run.ingest_finished and (run.done < mark * total or run.done == since):
             run.progressed.clear()
             await run.progressed.wait()
-        await asyncio.sleep(rng.uniform(0, 0.4))
+        await asyncio.sleep(rng.uniform(0, 0.1))
         run.kills_in_flight += not run.ingest_finished
         run.killing = True
         run.restarted.clear()

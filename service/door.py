@@ -124,20 +124,19 @@ async def ingest(
         by_case.setdefault(event.case_id, []).append((number, event))
     gate = asyncio.Semaphore(concurrency)
 
+    async def confirmed(
+        number: int, handle: WorkflowHandle[Any, Any] | None, delivery: str
+    ) -> None:
+        report.count(number, await confirm(handle, delivery) if handle else CLOSED)
+        on_done(1)
+
     async def one_case(events: list[tuple[int, Event]]) -> None:
+        # One case's events go in its order; their receipts may come back in any order.
         async with gate:
             sent = [(n, *await deliver(client, task_queue, e)) for n, e in events]
-            receipts = await asyncio.gather(
-                *(confirm(h, d) if h else _closed() for _, h, d in sent)
-            )
-        for (number, _, _), receipt in zip(sent, receipts, strict=True):
-            report.count(number, receipt)
-        on_done(len(events))
+            await asyncio.gather(*(confirmed(*delivery) for delivery in sent))
 
     await asyncio.gather(*(one_case(events) for events in by_case.values()))
     report.refused.sort(key=lambda r: r.line)
+    report.unconfirmed.sort()
     return report
-
-
-async def _closed() -> Receipt:
-    return CLOSED

@@ -19,7 +19,8 @@ from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, Sen
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
-SAMPLE = ROOT.parent / "shared" / "examples" / "events.sample.jsonl"
+# The case system's example file, kept with the tests so a clone passes on its own.
+SAMPLE = Path(__file__).resolve().parent / "data" / "events.sample.jsonl"
 CPH = ZoneInfo("Europe/Copenhagen")
 UTC = ZoneInfo("UTC")
 CASE = "K-2026-004711"

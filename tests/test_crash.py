@@ -17,7 +17,18 @@ KILLS_LINE = r"worker kills \(SIGKILL\)\s+(\d+) \((\d+) during the ingest\)"
 
 def test_worker_killed_twice_mid_batch_loses_and_repeats_nothing() -> None:
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--cases", "24", "--seed", "20261123", "--kills", "2"],
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--cases",
+            "24",
+            "--seed",
+            "20261123",
+            "--kills",
+            "2",
+            "--concurrency",
+            "4",
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -34,10 +34,10 @@ from core.stages import Stage
 from core.state import CaseState
 from service.door import CLOSED
 from service.wiring import PASSTHROUGH
+from tests.core_support import CPH
 from tests.workflow_support import (
     CONSULTANT,
     CONTINUED_AS_NEW,
-    CPH,
     OWNER,
     Harness,
     build_event,

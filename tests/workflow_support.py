@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from temporalio.api.common.v1 import SearchAttributes, WorkflowExecution
@@ -48,6 +47,7 @@ from core.stages import Stage
 from core.state import CaseState, TimelineEntry
 from service.door import send
 from service.wiring import create_worker
+from tests.core_support import CPH, POLICIES
 from workflows import search_attributes as sa
 from workflows.case import CaseWorkflow
 from workflows.messages import (
@@ -61,13 +61,8 @@ from workflows.messages import (
     workflow_id,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SAMPLE = SHARED / "examples" / "events.sample.jsonl"
-DEFAULT_POLICY = ROOT / "policies" / "default.toml"
+DEFAULT_POLICY = POLICIES / "default.toml"
 HISTORIES = Path(__file__).resolve().parent / "histories"
-CPH = ZoneInfo("Europe/Copenhagen")
-UTC = ZoneInfo("UTC")
 MUNICIPALITY = "Norddjurs"  # no overrides in policies/default.toml: the default policy
 OWNER = "sb-02"
 TEAM = "sygedagpenge-1"
@@ -203,8 +198,12 @@ def build_event(case_id: str, event_id: str, kind: str, at: datetime, **data: An
     )
 
 
+_NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")
+
+
 def new_case_id(prefix: str = "K-2026") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+    # Letters only: ten random hex digits can form a CPR-like number and be refused.
+    return f"{prefix}-{uuid.uuid4().hex[:10].translate(_NO_DIGITS)}"
 
 
 # --- waiting ---------------------------------------------------------------------------
