@@ -49,7 +49,7 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
         sys.path.insert(0, str(_folder))
 
 import asyncpg  # noqa: E402
-from crash_test import Child, LocalStack, gather_limited, local_stack, until  # noqa: E402
+from crash_test import Child, LocalStack, gather_limited, interruptible, local_stack, until  # noqa: E402
 from generate import generate, run_tag  # noqa: E402
 from minimal import CREATE_TABLE, SIGNAL, TABLE, Hit, MinimalStore, MinimalWorkflow  # noqa: E402
 from temporalio.api.enums.v1 import EventType  # noqa: E402
@@ -509,15 +509,8 @@ def parse_args() -> argparse.Namespace:
 async def main_async(args: argparse.Namespace) -> int:
     if args.serve:
         return await serve(args.serve, args.ready, args.profile_out)
-    task = asyncio.current_task()
-    assert task is not None
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)
-    try:
-        result = await bench(args)
-    except asyncio.CancelledError:
-        print("benchmark interrupted; children stopped", file=sys.stderr)
+    result = await interruptible(bench(args), "benchmark")
+    if result is None:
         return 130
     if args.json:
         print(json.dumps(result, indent=2))

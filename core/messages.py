@@ -5,11 +5,13 @@ makes writing it idempotent.
 """
 
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from core.stages import WAITING_FOR, Department, Stage
 from core.state import CaseState, SendMessage
 
+EventMessage = Literal["handover_rejected", "wage_talk"]
 _ROLE = {1: "owner", 2: "team lead", 3: "department head"}
 
 
@@ -97,26 +99,30 @@ def handover_requested(state: CaseState) -> SendMessage:
     )
 
 
-def handover_rejected(state: CaseState, event_id: str, reason: str) -> SendMessage:
+def _on_event(
+    state: CaseState, event_id: str, kind: EventMessage, stage: Stage, to: str | None, text: str
+) -> SendMessage:
+    """A message one event triggers, to one staff member (none if nobody holds the role)."""
     return SendMessage(
-        message_key=f"{state.case_id}/handover_rejected/{event_id}",
+        message_key=f"{state.case_id}/{kind}/{event_id}",
         case_id=state.case_id,
-        message_kind="handover_rejected",
-        stage=Stage.CV_READINESS,
-        recipients=tuple(r for r in (state.caseworker,) if r),
-        text=f"Case {state.case_id}: the company service sent the handover back: {reason}",
+        message_kind=kind,
+        stage=stage,
+        recipients=(to,) if to else (),
+        text=f"Case {state.case_id}: {text}",
+    )
+
+
+def handover_rejected(state: CaseState, event_id: str, reason: str) -> SendMessage:
+    text = f"the company service sent the handover back: {reason}"
+    return _on_event(
+        state, event_id, "handover_rejected", Stage.CV_READINESS, state.caseworker, text
     )
 
 
 def wage_talk(state: CaseState, event_id: str, work_function: str, score: int) -> SendMessage:
-    return SendMessage(
-        message_key=f"{state.case_id}/wage_talk/{event_id}",
-        case_id=state.case_id,
-        message_kind="wage_talk",
-        stage=state.stage,
-        recipients=tuple(r for r in (state.consultant,) if r),
-        text=(
-            f"Case {state.case_id}: scored {score}/10 on '{work_function}'. Start the wage "
-            "talk with the employer: the citizen is now real labour."
-        ),
+    text = (
+        f"scored {score}/10 on '{work_function}'. Start the wage talk with the employer: "
+        "the citizen is now real labour."
     )
+    return _on_event(state, event_id, "wage_talk", state.stage, state.consultant, text)

@@ -29,7 +29,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -51,40 +50,23 @@ import asyncpg  # noqa: E402
 from generate import Batch, Expectation, generate, replay  # noqa: E402
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client, WorkflowExecutionStatus  # noqa: E402
-from temporalio.common import SearchAttributeIndexedValueType  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 
 from core.clock import next_wakeup  # noqa: E402
 from core.policy import load_policy_book  # noqa: E402
 from core.projection import project  # noqa: E402
 from core.state import CaseState  # noqa: E402
+from service.devstack import free_port, search_attribute_flags  # noqa: E402
 from service.door import IngestReport, ingest  # noqa: E402
 from service.exit import run_main  # noqa: E402
 from service.postgres import EmbeddedPostgres, ensure_database, migrate, start_embedded  # noqa: E402
 from workflows.messages import workflow_id  # noqa: E402
-from workflows.search_attributes import ALL  # noqa: E402
 
 POLICY = "policies/default.toml"
 T = TypeVar("T")
-_CLI_TYPE = {
-    SearchAttributeIndexedValueType.TEXT: "Text",
-    SearchAttributeIndexedValueType.KEYWORD: "Keyword",
-    SearchAttributeIndexedValueType.INT: "Int",
-    SearchAttributeIndexedValueType.DOUBLE: "Double",
-    SearchAttributeIndexedValueType.BOOL: "Bool",
-    SearchAttributeIndexedValueType.DATETIME: "Datetime",
-    SearchAttributeIndexedValueType.KEYWORD_LIST: "KeywordList",
-}
 
 
 # --- a throwaway stack: dev server, PostgreSQL, worker processes ------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def temporal_cli() -> str:
@@ -174,8 +156,7 @@ class LocalStack:
         self.server = Child("temporal", self.folder / "temporal.log")
         command = [temporal_cli(), "server", "start-dev", "--headless", "--ip", "127.0.0.1"]
         command += ["--port", str(port), "--log-level", "warn"]
-        for key in ALL:
-            command += ["--search-attribute", f"{key.name}={_CLI_TYPE[key.indexed_value_type]}"]
+        command += search_attribute_flags()
         await self.server.start(*command)
         url = os.environ.get("DATABASE_URL")
         if not url:
@@ -531,17 +512,24 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    # SIGTERM (a test runner's timeout) must still stop the children: cancel, then clean up.
+async def interruptible(work: Awaitable[T], what: str) -> T | None:
+    """Await `work`; SIGTERM (a test runner's timeout) or Ctrl-C cancels it, and the
+    cancellation stops the children on its way out. None when interrupted."""
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, task.cancel)
     try:
-        run = await crash_test(args)
+        return await work
     except asyncio.CancelledError:
-        print("crash test interrupted; children stopped", file=sys.stderr)
+        print(f"{what} interrupted; children stopped", file=sys.stderr)
+        return None
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    run = await interruptible(crash_test(args), "crash test")
+    if run is None:
         return 130
     run.check(run.kills == args.kills, f"{run.kills} kills instead of {args.kills}")
     run.check(run.report is not None and not run.report.unconfirmed, "unconfirmed events")

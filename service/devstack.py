@@ -18,6 +18,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import sys
 from collections import deque
 from collections.abc import Sequence
@@ -61,6 +62,22 @@ _CLI_TYPE = {
     SearchAttributeIndexedValueType.DATETIME: "Datetime",
     SearchAttributeIndexedValueType.KEYWORD_LIST: "KeywordList",
 }
+
+
+def search_attribute_flags() -> list[str]:
+    """`temporal server start-dev` flags that register every search attribute at start."""
+    flags: list[str] = []
+    for key in ALL:
+        flags += ["--search-attribute", f"{key.name}={_CLI_TYPE[key.indexed_value_type]}"]
+    return flags
+
+
+def free_port() -> int:
+    """A TCP port free right now on 127.0.0.1 (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class StartupError(Exception):
@@ -146,8 +163,7 @@ async def start_temporal(
     ]
     if namespace != "default":
         command += ["--namespace", namespace]
-    for key in ALL:
-        command += ["--search-attribute", f"{key.name}={_CLI_TYPE[key.indexed_value_type]}"]
+    command += search_attribute_flags()
     stack.server = await asyncio.create_subprocess_exec(
         *command,
         stdin=asyncio.subprocess.DEVNULL,

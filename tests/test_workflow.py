@@ -34,11 +34,9 @@ from core.stages import Stage
 from core.state import CaseState
 from service.door import CLOSED
 from service.wiring import PASSTHROUGH
-from tests.core_support import CPH
+from tests.core_support import CONSULTANT, CPH, OWNER
 from tests.workflow_support import (
-    CONSULTANT,
     CONTINUED_AS_NEW,
-    OWNER,
     Harness,
     build_event,
     key,

@@ -18,10 +18,9 @@ from temporalio.testing import WorkflowEnvironment
 from core.stages import Stage
 from service.door import ingest
 from service.wiring import create_worker
-from tests.core_support import SAMPLE
+from tests.core_support import OPENING, SAMPLE
 from tests.workflow_support import (
     DEFAULT_POLICY,
-    OPENING,
     CaseRun,
     Harness,
     open_harness,

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,7 +47,12 @@ from core.stages import Stage
 from core.state import CaseState, TimelineEntry
 from service.door import send
 from service.wiring import create_worker
-from tests.core_support import CPH, POLICIES
+from tests.core_support import (
+    CPH,
+    MUNICIPALITY,
+    POLICIES,
+    valid_data,
+)
 from workflows import search_attributes as sa
 from workflows.case import CaseWorkflow
 from workflows.messages import (
@@ -63,11 +68,6 @@ from workflows.messages import (
 
 DEFAULT_POLICY = POLICIES / "default.toml"
 HISTORIES = Path(__file__).resolve().parent / "histories"
-MUNICIPALITY = "Norddjurs"  # no overrides in policies/default.toml: the default policy
-OWNER = "sb-02"
-TEAM = "sygedagpenge-1"
-CONSULTANT = "vs-03"
-OPENING = "O-2026-0042"
 WAIT = 20.0  # real seconds a helper waits for the worker to catch up
 
 WorkerFactory = Callable[[Client, str, asyncpg.Pool, Path], Worker]
@@ -143,47 +143,6 @@ def load_policy(path: Path, municipality: str = MUNICIPALITY) -> Policy:
 # --- events ----------------------------------------------------------------------------
 
 
-def default_data(kind: str, day: date) -> dict[str, Any]:
-    """Valid `data` for an event of `kind` that occurs on `day` (keywords override it)."""
-    iso = day.isoformat()
-    table: dict[str, dict[str, Any]] = {
-        "case_opened": {
-            "municipality": MUNICIPALITY,
-            "owner": OWNER,
-            "team": TEAM,
-            "sick_listed_on": (day - timedelta(days=35)).isoformat(),
-            "employment_ended_on": (day - timedelta(days=14)).isoformat(),
-        },
-        "job_goal_talk_held": {
-            "job_goals": [{"title": "Kontorassistent", "disco_code": "4110"}],
-            "held_on": iso,
-        },
-        "cv_updated": {"complete": True, "updated_on": iso},
-        "fit_for_work_expected": {"expected_on": (day + timedelta(days=90)).isoformat()},
-        "fit_for_work_declared": {"declared_on": iso},
-        "handover_accepted": {"consultant": CONSULTANT},
-        "handover_rejected": {"reason": "CV mangler seneste erfaring"},
-        "match_proposed": {
-            "opening_id": OPENING,
-            "kind": "wage_subsidy",
-            "employer": "Nordhavn Forsikring A/S",
-        },
-        "match_declined": {"opening_id": OPENING, "reason": "for lang transporttid"},
-        "placement_started": {"opening_id": OPENING, "started_on": iso, "hours_per_week": 25},
-        "progression_scored": {"work_function": "telefonbetjening", "score": 5, "scored_on": iso},
-        "followup_held": {"held_on": iso},
-        "owner_changed": {"owner": "sb-07"},
-        "deadline_moved": {
-            "new_deadline": (day + timedelta(days=14)).isoformat(),
-            "reason": "afventer speciallæge",
-        },
-        "case_paused": {"reason": "operation", "review_on": (day + timedelta(days=21)).isoformat()},
-        "case_resumed": {},
-        "case_closed": {"outcome": "employed", "closed_on": iso},
-    }
-    return table[kind]
-
-
 def build_event(case_id: str, event_id: str, kind: str, at: datetime, **data: Any) -> Event:
     """An event as the case system sends it, through the same intake as production."""
     local = at.astimezone(CPH).replace(microsecond=0)
@@ -193,7 +152,7 @@ def build_event(case_id: str, event_id: str, kind: str, at: datetime, **data: An
             "case_id": case_id,
             "type": kind,
             "occurred_at": local.isoformat(),
-            "data": {**default_data(kind, local.date()), **data},
+            "data": {**valid_data(kind, local.date()), **data},
         }
     )
 
