@@ -150,8 +150,8 @@ async def _run(args: argparse.Namespace, lines: list[str]) -> int:
         line = demo_event(args.case_id)
         case_id = json.loads(line)["case_id"]
         status = await _ingest(client, settings.task_queue, [line])
-        print(f"opened {case_id}; then: python starter.py status {case_id}")
-        print("  temporal workflow list --query 'Stalled=true'")
+        print(f"opened {case_id}; then: .venv/bin/python starter.py status {case_id}")
+        print("  .venv/bin/temporal workflow list --query 'Stalled=true'")
         return status
     return await _ingest(
         client, settings.task_queue, lines, args.concurrency, progress_bar=not args.no_progress

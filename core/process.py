@@ -12,7 +12,7 @@ from datetime import datetime
 from core import events as ev
 from core.clock import enter_handover, handover_due, note, run_clock, stage_deadline, with_deadline
 from core.durations import end_of_day
-from core.messages import handover_rejected, wage_talk
+from core.messages import handover_rejected, wage_talk, when
 from core.policy import Policy
 from core.stages import Stage
 from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal
@@ -84,11 +84,15 @@ def _accept(
         update={
             "seen": state.seen | {event.event_id},
             "seq": state.seq + 1,
-            "last_event": f"{event.type} ({event.occurred_at.isoformat()})",
+            "last_event": f"{event.type} ({when(event.occurred_at, _tz_name(state))})",
         }
     )
     state = note(state, event.occurred_at, f"{event.type} accepted; stage {state.stage.value}")
     return state, [LogEvent(event=event, seq=state.seq, applied_at=now), *effects]
+
+
+def _tz_name(state: CaseState) -> str:
+    return state.policy.timezone if state.policy else "Europe/Copenhagen"
 
 
 def _release_held(
