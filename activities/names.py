@@ -2,3 +2,4 @@
 
 LOAD_POLICY = "load_policy"
 PERSIST_CASE = "persist_case"
+PERSIST_OPENING = "persist_opening"

@@ -6,6 +6,8 @@ attempt, or one a crashed worker left half-done, changes nothing the second time
 - outbox:          key message_key, insert-or-nothing: one message per (case, deadline, level)
 - refused_event:   key (case_id, event_id, delivery), insert-or-nothing
 - case_projection: key case_id, written only when the incoming version is newer
+- match_suggestion: key (opening_id, case_id), insert-or-nothing; its outbox row is keyed
+                   'match/<opening>/<case>' (a case entering MATCHING gets open openings)
 """
 
 import json
@@ -15,6 +17,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
+from activities.matching import openings_for_case, write_suggestions
 from activities.names import PERSIST_CASE
 from core.events import json_data
 from core.projection import Projection
@@ -80,6 +83,9 @@ class CaseStore:
                 await conn.executemany(_REFUSAL, [_refusal_row(r) for r in refusals])
             if request.projection is not None:
                 await conn.execute(_PROJECTION, *_projection_row(request.projection))
+            if request.match_openings and request.projection is not None:
+                found = await openings_for_case(conn, request.projection)
+                await write_suggestions(conn, found, found_by="case_matching")
         _log_step(request, len(logs), messages, len(refusals))
 
 

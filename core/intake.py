@@ -12,6 +12,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.cpr import find_cpr
 from core.events import DATA_MODELS, Event, MatchProposed, RawEvent
+from core.opening_events import (
+    OPENING_DATA_MODELS,
+    OpeningEvent,
+    OpeningRegistered,
+    RawOpeningEvent,
+)
 
 # Facts about the past: they cannot have happened after the event that reports them.
 _NOT_AFTER_EVENT = (
@@ -22,6 +28,8 @@ _NOT_AFTER_EVENT = (
     "declared_on",
     "scored_on",
     "closed_on",
+    "filled_on",
+    "withdrawn_on",
 )
 # Dates that must lie ahead of the event.
 _AFTER_EVENT = ("review_on", "new_deadline")
@@ -51,7 +59,16 @@ class RefusedEvent(ValueError):
 
 
 def parse_event(raw: str | bytes | dict[str, Any]) -> Event:
-    """Validate one event; raise `RefusedEvent` naming every problem found."""
+    """Validate one case event; raise `RefusedEvent` naming every problem found."""
+    event = parse_any(raw)
+    if not isinstance(event, Event):
+        raise RefusedEvent([Refusal(field="type", reason="an opening event, not a case event")])
+    return event
+
+
+def parse_any(raw: str | bytes | dict[str, Any]) -> Event | OpeningEvent:
+    """Validate one event of either kind (the door routes by `type`); raise `RefusedEvent`
+    naming every problem found."""
     obj = _load(raw)
     cpr_fields = list(find_cpr(obj))
     if cpr_fields:
@@ -59,9 +76,10 @@ def parse_event(raw: str | bytes | dict[str, Any]) -> Event:
     kind = obj.get("type")
     if kind is None:
         raise RefusedEvent([Refusal(field="type", reason="is required")])
-    if not isinstance(kind, str) or kind not in DATA_MODELS:
+    known = {**DATA_MODELS, **OPENING_DATA_MODELS}
+    if not isinstance(kind, str) or kind not in known:
         raise RefusedEvent(
-            [Refusal(field="type", reason=f"unknown event type; one of {', '.join(DATA_MODELS)}")]
+            [Refusal(field="type", reason=f"unknown event type; one of {', '.join(known)}")]
         )
     event = _validate(kind, obj)
     problems = _date_problems(event) + _rule_problems(event)
@@ -83,23 +101,28 @@ def _load(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def _validate(kind: str, obj: dict[str, Any]) -> Event:
+def _validate(kind: str, obj: dict[str, Any]) -> Event | OpeningEvent:
+    opening = kind in OPENING_DATA_MODELS
+    envelope = RawOpeningEvent if opening else RawEvent
+    models = OPENING_DATA_MODELS if opening else DATA_MODELS
     refusals: list[Refusal] = []
     if "data" not in obj and kind != "case_resumed":
         refusals.append(Refusal(field="data", reason="is required"))
     try:
         # Strict like the data: in lax mode a bare number would pass as a Unix timestamp.
-        RawEvent.model_validate_json(json.dumps(obj), strict=True)
+        envelope.model_validate_json(json.dumps(obj), strict=True)
     except ValidationError as error:
         refusals += _refusals(error)
     data = obj.get("data", {})
     try:
-        model = DATA_MODELS[kind].model_validate_json(json.dumps(data), strict=True)
+        model = models[kind].model_validate_json(json.dumps(data), strict=True)
     except ValidationError as error:
         if "data" in obj:
             refusals += _refusals(error, prefix="data")
     if refusals:
         raise RefusedEvent(list(dict.fromkeys(refusals)))
+    if opening:
+        return OpeningEvent.model_validate({**obj, "data": model})
     return Event.model_validate({**obj, "data": model})
 
 
@@ -123,7 +146,7 @@ def _reason(item: Any) -> str:
     return str(item["msg"])
 
 
-def _date_problems(event: Event) -> list[Refusal]:
+def _date_problems(event: Event | OpeningEvent) -> list[Refusal]:
     day = event.occurred_at.date()
     if not _EARLIEST <= day <= _LATEST:
         return [Refusal(field="occurred_at", reason=_OUT_OF_RANGE)]
@@ -140,13 +163,20 @@ def _date_problems(event: Event) -> list[Refusal]:
     return problems
 
 
-def _rule_problems(event: Event) -> list[Refusal]:
+def _rule_problems(event: Event | OpeningEvent) -> list[Refusal]:
     data = event.data
-    if isinstance(data, MatchProposed) and data.kind == "internship" and not data.leads_to_paid_job:
-        return [
+    problems = []
+    if (
+        isinstance(data, MatchProposed | OpeningRegistered)
+        and data.kind == "internship"
+        and not data.leads_to_paid_job
+    ):
+        problems.append(
             Refusal(
                 field="data.leads_to_paid_job",
                 reason="an internship needs paid work at the end: must be true",
             )
-        ]
-    return []
+        )
+    if isinstance(data, OpeningRegistered) and data.candidates_by > data.starts_on:
+        problems.append(Refusal(field="data.candidates_by", reason="lies after data.starts_on"))
+    return problems

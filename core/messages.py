@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from core.stages import WAITING_FOR, Department, Stage
 from core.state import CaseState, SendMessage
 
-EventMessage = Literal["handover_rejected", "wage_talk"]
+EventMessage = Literal["handover_rejected", "wage_talk", "early_warning"]
 _ROLE = {1: "owner", 2: "team lead", 3: "department head"}
 
 
@@ -126,3 +126,13 @@ def wage_talk(state: CaseState, event_id: str, work_function: str, score: int) -
         "the citizen is now real labour."
     )
     return _on_event(state, event_id, "wage_talk", state.stage, state.consultant, text)
+
+
+def early_warning(
+    state: CaseState, event_id: str, work_function: str, last: int, score: int
+) -> SendMessage:
+    text = (
+        f"the score on '{work_function}' fell from {last} to {score}/10. Talk with the "
+        "citizen and the employer now, before the placement is at risk."
+    )
+    return _on_event(state, event_id, "early_warning", state.stage, state.consultant, text)

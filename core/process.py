@@ -12,12 +12,13 @@ from datetime import datetime
 from core import events as ev
 from core.clock import enter_handover, handover_due, note, run_clock, stage_deadline, with_deadline
 from core.durations import end_of_day
-from core.messages import handover_rejected, wage_talk, when
+from core.messages import early_warning, handover_rejected, wage_talk, when
 from core.policy import Policy
 from core.stages import Stage
 from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal
 
 WAGE_TALK_SCORE = 7
+EARLY_WARNING_DROP = 3  # a fall this large since the last score on a work function
 
 
 class Refused(Exception):
@@ -201,10 +202,13 @@ def _progression_scored(state: CaseState, data: ev.EventData, at: datetime, eid:
     assert isinstance(data, ev.ProgressionScored)
     if state.stage not in (Stage.MATCHING, Stage.PLACEMENT):
         raise Refused("type", f"no placement under way (stage {state.stage.value})")
+    last = state.last_scores.get(data.work_function)
     scores = {**state.last_scores, data.work_function: data.score}
     state = state.model_copy(update={"last_scores": scores})
     if data.score >= WAGE_TALK_SCORE:
         return state, [wage_talk(state, eid, data.work_function, data.score)]
+    if last is not None and last - data.score >= EARLY_WARNING_DROP:
+        return state, [early_warning(state, eid, data.work_function, last, data.score)]
     return state, []
 
 

@@ -107,7 +107,9 @@ class SendMessage(BaseModel):
     kind: Literal["send_message"] = "send_message"
     message_key: str
     case_id: str
-    message_kind: Literal["escalation", "handover_requested", "handover_rejected", "wage_talk"]
+    message_kind: Literal[
+        "escalation", "handover_requested", "handover_rejected", "wage_talk", "early_warning"
+    ]
     stage: Stage
     level: int | None = None
     recipients: tuple[str, ...]

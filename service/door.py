@@ -17,7 +17,9 @@ from temporalio.service import RPCError
 
 from core.describe import summary
 from core.events import Event
-from core.intake import RefusedEvent, parse_event
+from core.intake import RefusedEvent, parse_any
+from core.opening_events import OpeningEvent
+from service.opening_door import deliver_opening, forward_to_opening
 from workflows.case import CaseWorkflow
 from workflows.messages import (
     EVENT_SIGNAL,
@@ -28,8 +30,10 @@ from workflows.messages import (
     Receipt,
     workflow_id,
 )
+from workflows.opening_messages import opening_workflow_id
 
 CLOSED = Receipt(outcome="refused", field="case_id", reason="case closed")
+OPENING_CLOSED = Receipt(outcome="refused", field="opening_id", reason="opening closed")
 
 
 @dataclass
@@ -97,9 +101,35 @@ async def confirm(handle: WorkflowHandle[Any, Any], delivery_id: str) -> Receipt
     return receipt
 
 
-async def send(client: Client, task_queue: str, event: Event) -> Receipt:
-    handle, delivery_id = await deliver(client, task_queue, event)
-    return CLOSED if handle is None else await confirm(handle, delivery_id)
+async def deliver_any(
+    client: Client, task_queue: str, event: Event | OpeningEvent
+) -> tuple[WorkflowHandle[Any, Any] | None, str]:
+    """Route by kind: a case event to its case, an opening event to its opening."""
+    if isinstance(event, OpeningEvent):
+        return await deliver_opening(client, task_queue, event)
+    return await deliver(client, task_queue, event)
+
+
+async def send(client: Client, task_queue: str, event: Event | OpeningEvent) -> Receipt:
+    handle, delivery_id = await deliver_any(client, task_queue, event)
+    if handle is None:
+        return OPENING_CLOSED if isinstance(event, OpeningEvent) else CLOSED
+    receipt = await confirm(handle, delivery_id)
+    await _close_the_loop(client, event, receipt)
+    return receipt
+
+
+async def _close_the_loop(client: Client, event: Event | OpeningEvent, receipt: Receipt) -> None:
+    # A proposal or placement the case accepted also counts on the opening it names.
+    if isinstance(event, Event) and receipt.outcome == "accepted":
+        await forward_to_opening(client, event)
+
+
+def entity_id(event: Event | OpeningEvent) -> str:
+    """The workflow an event belongs to: its events go there in the order given."""
+    if isinstance(event, OpeningEvent):
+        return opening_workflow_id(event.opening_id)
+    return workflow_id(event.case_id)
 
 
 async def ingest(
@@ -111,29 +141,35 @@ async def ingest(
 ) -> IngestReport:
     """Validate every line, send the valid ones, and count what became of each."""
     report = IngestReport()
-    by_case: dict[str, list[tuple[int, Event]]] = {}
+    by_case: dict[str, list[tuple[int, Event | OpeningEvent]]] = {}
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            event = parse_event(line)
+            event = parse_any(line)
         except RefusedEvent as refusal:
             report.refused += [Refused(number, r.field, r.reason) for r in refusal.refusals]
             on_done(1)
             continue
-        by_case.setdefault(event.case_id, []).append((number, event))
+        by_case.setdefault(entity_id(event), []).append((number, event))
     gate = asyncio.Semaphore(concurrency)
 
     async def confirmed(
-        number: int, handle: WorkflowHandle[Any, Any] | None, delivery: str
+        number: int,
+        event: Event | OpeningEvent,
+        handle: WorkflowHandle[Any, Any] | None,
+        delivery: str,
     ) -> None:
-        report.count(number, await confirm(handle, delivery) if handle else CLOSED)
+        closed = OPENING_CLOSED if isinstance(event, OpeningEvent) else CLOSED
+        receipt = await confirm(handle, delivery) if handle else closed
+        report.count(number, receipt)
+        await _close_the_loop(client, event, receipt)
         on_done(1)
 
-    async def one_case(events: list[tuple[int, Event]]) -> None:
+    async def one_case(events: list[tuple[int, Event | OpeningEvent]]) -> None:
         # One case's events go in its order; their receipts may come back in any order.
         async with gate:
-            sent = [(n, *await deliver(client, task_queue, e)) for n, e in events]
+            sent = [(n, e, *await deliver_any(client, task_queue, e)) for n, e in events]
             await asyncio.gather(*(confirmed(*delivery) for delivery in sent))
 
     await asyncio.gather(*(one_case(events) for events in by_case.values()))

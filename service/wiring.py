@@ -9,9 +9,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.opening_store import OpeningStore
 from activities.policies import PolicySource
 from activities.store import CaseStore
 from workflows.case import CaseWorkflow
+from workflows.opening import OpeningWorkflow
 
 # The core is deterministic pure Python: share it with the sandbox instead of re-importing
 # it (and pydantic, holidays) for every workflow run.
@@ -28,12 +30,13 @@ def create_worker(
     extra_workflows: Sequence[type] = (),
 ) -> Worker:
     store = CaseStore(pool)
+    openings = OpeningStore(pool)
     policies = PolicySource(policy_path)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CaseWorkflow, *extra_workflows],
-        activities=[store.persist_case, policies.load_policy],
+        workflows=[CaseWorkflow, OpeningWorkflow, *extra_workflows],
+        activities=[store.persist_case, openings.persist_opening, policies.load_policy],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),

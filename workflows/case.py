@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from core.policy import Policy
     from core.process import decide
     from core.projection import project
+    from core.stages import Stage
     from core.state import CaseState, Effect
     from workflows import search_attributes as sa
     from workflows.messages import (
@@ -150,7 +151,7 @@ class CaseWorkflow:
     async def _step(self) -> None:
         now = workflow.now()
         batch, self._inbox = self._inbox, []
-        before = self._state.version
+        before, stage_before = self._state.version, self._state.stage
         effects: list[Effect] = []
         receipts: dict[str, Receipt] = {}
         for delivery in batch:
@@ -169,7 +170,10 @@ class CaseWorkflow:
             effects += decision.effects
         wake = next_wakeup(self._state)
         self._settle_until = now + BACKLOG_SETTLE if batch and wake and wake <= now else None
-        await self._persist(effects, changed=self._state.version != before)
+        entered_matching = (
+            self._state.stage is Stage.MATCHING and stage_before is not Stage.MATCHING
+        )
+        await self._persist(effects, self._state.version != before, entered_matching)
         self._remember(receipts)
         self._show()
 
@@ -187,13 +191,14 @@ class CaseWorkflow:
         )
         return policy
 
-    async def _persist(self, effects: list[Effect], changed: bool) -> None:
+    async def _persist(self, effects: list[Effect], changed: bool, match: bool) -> None:
         if not effects and not changed:
             return
         request = PersistRequest(
             case_id=self._state.case_id,
             effects=tuple(effects),
             projection=project(self._state) if self._state.opened else None,
+            match_openings=match,
         )
         await workflow.execute_activity(
             PERSIST_CASE,

@@ -62,6 +62,8 @@ class PersistRequest(BaseModel):
     case_id: str
     effects: tuple[Effect, ...] = ()
     projection: Projection | None = None
+    # The case entered MATCHING in this step: suggest open openings to its consultant.
+    match_openings: bool = False
 
     def summary(self) -> str:
         kinds = [e.kind for e in self.effects]
@@ -69,6 +71,8 @@ class PersistRequest(BaseModel):
             f"{kinds.count('log_event')} event(s) to the log",
             f"{kinds.count('send_message')} outbox message(s)",
         ]
+        if self.match_openings:
+            parts.append("opening suggestions")
         if kinds.count("record_refusal"):
             parts.append(f"{kinds.count('record_refusal')} refusal(s)")
         if self.projection is not None:

@@ -14,6 +14,11 @@ NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
 ESCALATION_LEVEL = SearchAttributeKey.for_int("EscalationLevel")
 STALLED = SearchAttributeKey.for_bool("Stalled")
 OUTCOME = SearchAttributeKey.for_keyword("Outcome")
+# Openings (workflow ids opening-<id>); they also set Owner, Municipality, NextDeadline,
+# EscalationLevel and Department. Employer names are companies', not citizens'.
+OPENING_STATUS = SearchAttributeKey.for_keyword("OpeningStatus")
+OPENING_KIND = SearchAttributeKey.for_keyword("OpeningKind")
+EMPLOYER = SearchAttributeKey.for_keyword("Employer")
 
 ALL = (
     CASE_STAGE,
@@ -24,4 +29,7 @@ ALL = (
     ESCALATION_LEVEL,
     STALLED,
     OUTCOME,
+    OPENING_STATUS,
+    OPENING_KIND,
+    EMPLOYER,
 )

@@ -1,0 +1,62 @@
+"""The door for openings: the company service's events start or reach `opening-<id>`, and
+the case events that name an opening (a proposal, a placement) are passed on to it."""
+
+import uuid
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from core.events import Event
+from core.opening_events import OpeningEvent
+from core.opening_state import CASE_EVENTS_FOR_OPENINGS
+from core.opening_words import summary
+from workflows.opening import OpeningWorkflow
+from workflows.opening_messages import (
+    OPENING_EVENT_SIGNAL,
+    OpeningDelivery,
+    OpeningInput,
+    opening_workflow_id,
+)
+
+
+async def deliver_opening(
+    client: Client, task_queue: str, event: OpeningEvent
+) -> tuple[WorkflowHandle[Any, Any] | None, str]:
+    """Signal-with-start one opening event; returns the handle (None: opening closed)."""
+    delivery = OpeningDelivery(event=event, delivery_id=uuid.uuid4().hex)
+    try:
+        handle = await client.start_workflow(
+            OpeningWorkflow.run,
+            OpeningInput(opening_id=event.opening_id),
+            id=opening_workflow_id(event.opening_id),
+            task_queue=task_queue,
+            start_signal=OPENING_EVENT_SIGNAL,
+            start_signal_args=[delivery],
+            # A filled or withdrawn opening stays closed, as a closed case does.
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            static_summary=summary(event.opening_id),
+            static_details="Started by the company service's event door. Current details: "
+            "status, employer, occupation, candidates-by deadline, proposals.",
+        )
+    except WorkflowAlreadyStartedError:
+        return None, delivery.delivery_id or ""
+    return handle, delivery.delivery_id or ""
+
+
+async def forward_to_opening(client: Client, event: Event) -> bool:
+    """Pass an accepted proposal or placement on to its opening, if Trappebro holds that
+    opening and it is still open (openings handled elsewhere are not ours to start)."""
+    opening_id = getattr(event.data, "opening_id", None)
+    if event.type not in CASE_EVENTS_FOR_OPENINGS or not opening_id:
+        return False
+    handle = client.get_workflow_handle(opening_workflow_id(opening_id))
+    try:
+        await handle.signal(OPENING_EVENT_SIGNAL, OpeningDelivery(event=event))
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return True
