@@ -54,7 +54,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 # --- PostgreSQL --------------------------------------------------------------------------
 
-CASE_TABLES = ("case_event", "case_projection", "outbox", "refused_event")
+CASE_TABLES = (
+    "case_event",
+    "case_projection",
+    "outbox",
+    "refused_event",
+    "opening_event",
+    "opening_projection",
+    "match_suggestion",
+)
 
 
 @pytest.fixture(scope="session")
