@@ -738,6 +738,25 @@ def test_a_score_of_7_or_more_starts_one_wage_talk() -> None:
     assert [m.message_kind for m in messages(case.effects)].count("wage_talk") == 1
 
 
+def test_a_drop_of_3_or_more_warns_the_consultant_early() -> None:
+    case = in_placement()
+    case.apply(event("progression_scored", local("2026-11-18 10:00"), score=6))
+    small = case.apply(event("progression_scored", local("2026-11-19 10:00"), score=4))
+    assert messages(small.effects) == []  # -2 on the same work function
+    other = case.apply(
+        event("progression_scored", local("2026-11-20 10:00"), score=1, work_function="lager")
+    )
+    assert messages(other.effects) == []  # a first score has nothing to fall from
+    fell = event("progression_scored", local("2026-11-23 10:00"), score=1)
+    message = only_message(case.apply(fell).effects)
+    assert (message.message_key, message.message_kind, message.recipients) == (
+        f"{CASE}/early_warning/{fell.event_id}",
+        "early_warning",
+        ("vs-03",),
+    )
+    assert "fell from 4 to 1/10" in message.text
+
+
 def test_a_score_before_matching_is_refused() -> None:
     decision = in_cv_readiness().apply(event("progression_scored", local("2026-11-04 10:00")))
     assert (decision.outcome, decision.field) == ("refused", "type")
