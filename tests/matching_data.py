@@ -14,10 +14,13 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import asyncpg
 
+from core.events import JobGoal
 from core.matching import blocking_restrictions
+from core.projection import Projection
 
 MUNICIPALITIES = ("Lyngby-Taarbæk", "Viborg", "Norddjurs", "Aarhus", "Odense", "Herning")
 # (title, DISCO-08): several share a minor group, so group matches occur.
@@ -214,3 +217,13 @@ async def insert(
         ],
     )
     await conn.execute("ANALYZE case_projection; ANALYZE opening_projection")
+
+
+def projection_of(row: dict[str, Any]) -> Projection:
+    """A case_projection row as the Projection the persist activity wrote."""
+    plain = {k: row[k] for k in Projection.model_fields if k not in ("job_goals", "restrictions")}
+    return Projection(
+        **plain,
+        job_goals=tuple(JobGoal(**g) for g in json.loads(row["job_goals"])),
+        restrictions=tuple(json.loads(row["restrictions"])),
+    )

@@ -18,8 +18,6 @@ from hypothesis import strategies as st
 
 from activities.matching import Suggestion, candidates_for_opening, openings_for_case
 from core import matching as m
-from core.events import JobGoal
-from core.projection import Projection
 from service.postgres import migrate
 from tests.matching_data import (
     OCCUPATIONS,
@@ -30,6 +28,7 @@ from tests.matching_data import (
     generate_cases,
     generate_openings,
     insert,
+    projection_of,
 )
 from tests.support import create_database, drop_database
 
@@ -183,7 +182,7 @@ async def test_one_case_against_open_openings(dataset_url: str) -> None:
         total = 0
         for row in rows:
             case = dict(row)
-            found = await openings_for_case(conn, _projection(case), limit=20)
+            found = await openings_for_case(conn, projection_of(case), limit=20)
             for s in found:
                 opening = openings[str(s.opening["opening_id"])]
                 _check(s, {**case, "paused": False}, opening)
@@ -191,14 +190,6 @@ async def test_one_case_against_open_openings(dataset_url: str) -> None:
         assert total > 200
     finally:
         await conn.close()
-
-
-def _projection(row: dict[str, Any]) -> Projection:
-    return Projection(
-        **{k: row[k] for k in Projection.model_fields if k not in ("job_goals", "restrictions")},
-        job_goals=tuple(JobGoal(**g) for g in json.loads(row["job_goals"])),
-        restrictions=tuple(json.loads(row["restrictions"])),
-    )
 
 
 # --- properties over small random worlds ---------------------------------------------

@@ -1,0 +1,172 @@
+"""How long matching takes: one opening against 10,000 cases in MATCHING, and one case
+against 1,000 open openings, on a real PostgreSQL with the generated data set.
+
+  .venv/bin/python bench/matching.py [--cases 10000] [--openings 1000] [--runs 200]
+
+Uses DATABASE_URL's server when set, otherwise an embedded PostgreSQL in a temporary
+folder; creates a database of its own and drops it afterwards. Prints median and p95 of
+each query over `--runs` different openings (and cases), with an EXPLAIN ANALYZE plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import asyncpg  # noqa: E402
+
+from activities.matching import (  # noqa: E402
+    CANDIDATES_SQL,
+    MAX_SUGGESTIONS,
+    OPENINGS_SQL,
+    candidates_for_opening,
+    openings_for_case,
+)
+from service.config import load_settings  # noqa: E402
+from service.postgres import migrate, start_embedded  # noqa: E402
+from tests.matching_data import (  # noqa: E402
+    generate_cases,
+    generate_openings,
+    insert,
+    projection_of,
+)
+from tests.support import create_database, drop_database  # noqa: E402
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=10_000, help="cases in MATCHING")
+    parser.add_argument("--openings", type=int, default=1_000, help="open openings")
+    parser.add_argument("--runs", type=int, default=200, help="openings (and cases) timed")
+    parser.add_argument("--seed", type=int, default=7)
+    return parser
+
+
+async def _timed(runs: list[Callable[[], Awaitable[list[Any]]]]) -> tuple[float, float, int]:
+    """Median and p95 in ms, and how many suggestions were found in all."""
+    times, found = [], 0
+    for run in runs:
+        started = time.perf_counter()
+        found += len(await run())
+        times.append((time.perf_counter() - started) * 1000)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    return statistics.median(times), p95, found
+
+
+async def _plan(conn: asyncpg.Connection, sql: str, *args: Any) -> str:
+    rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *args)
+    return "\n".join("    " + r[0] for r in rows)
+
+
+async def bench(url: str, args: argparse.Namespace) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        cases = generate_cases(args.cases, args.seed, matching_share=1.0)
+        openings = generate_openings(args.openings, args.seed, open_share=1.0)
+        started = time.perf_counter()
+        await insert(conn, cases, openings)
+        print(
+            f"data: {len(cases):,} cases in MATCHING, {len(openings):,} open openings, "
+            f"inserted in {time.perf_counter() - started:.1f} s"
+        )
+        rows = [
+            dict(r)
+            for r in await conn.fetch(
+                "SELECT * FROM opening_projection ORDER BY opening_id LIMIT $1", args.runs
+            )
+        ]
+        for row in rows[:3]:  # warm the cache and the plan
+            await candidates_for_opening(conn, row)
+        med, p95, found = await _timed([partial(candidates_for_opening, conn, row) for row in rows])
+        print(
+            f"\none opening against {len(cases):,} cases ({len(rows)} openings, top "
+            f"{MAX_SUGGESTIONS}): median {med:.1f} ms, p95 {p95:.1f} ms, "
+            f"{found / len(rows):.1f} suggestions each"
+        )
+        row = rows[0]
+        print(
+            await _plan(
+                conn,
+                CANDIDATES_SQL,
+                row["disco_code"],
+                row["title"],
+                row["starts_on"],
+                row["municipality"],
+                list(row["blocked_restrictions"]),
+                MAX_SUGGESTIONS,
+            )
+        )
+        case_rows = [
+            dict(r)
+            for r in await conn.fetch(
+                "SELECT * FROM case_projection ORDER BY case_id LIMIT $1", args.runs
+            )
+        ]
+        projections = [projection_of(r) for r in case_rows]
+        for p in projections[:3]:
+            await openings_for_case(conn, p)
+        med, p95, found = await _timed([partial(openings_for_case, conn, p) for p in projections])
+        print(
+            f"\none case against {len(openings):,} open openings ({len(projections)} cases, "
+            f"top {MAX_SUGGESTIONS}): median {med:.1f} ms, p95 {p95:.1f} ms, "
+            f"{found / len(projections):.1f} suggestions each"
+        )
+        p = projections[0]
+        goals = "[" + ",".join(g.model_dump_json() for g in p.job_goals) + "]"
+        print(
+            await _plan(
+                conn,
+                OPENINGS_SQL,
+                goals,
+                list(p.restrictions),
+                p.declared_fit_on or p.expected_fit_for_work_on,
+                p.municipality,
+                MAX_SUGGESTIONS,
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    folder: Path | None = None
+    pg = None
+    if settings.database_url:
+        admin = settings.database_url
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="trappebro-bench-"))
+        pg = await asyncio.to_thread(start_embedded, folder / "pg")
+        admin = pg.url("postgres")
+    url = await create_database(admin, prefix="trappebro_bench")
+    try:
+        await migrate(url)
+        await bench(url, args)
+    finally:
+        await drop_database(admin, url)
+        if pg is not None:
+            await asyncio.to_thread(pg.stop)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def main() -> int:
+    return asyncio.run(main_async(_parser().parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
