@@ -2,6 +2,7 @@
 
   python starter.py ingest events.jsonl      # JSON Lines, or - for standard input
   python starter.py status K-2026-000101     # the case in words (--json for machines)
+  python starter.py opening O-2026-0042      # an opening in words
 
 Temporal settings come from the environment as for the `temporal` CLI (TEMPORAL_ADDRESS,
 TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles); TRAPPEBRO_TASK_QUEUE names the queue.
@@ -24,6 +25,7 @@ from core.state import CaseState
 from service.config import load_settings
 from service.door import IngestReport, ingest
 from service.exit import run_main
+from service.opening_door import opening_status
 from service.temporal import connect
 from workflows.messages import workflow_id
 
@@ -56,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     status.add_argument("case_id", help="the case system's case number, e.g. K-2026-000101")
     status.add_argument("--json", action="store_true", help="print the whole state as JSON")
+    opening = commands.add_parser(
+        "opening",
+        help="show an opening in words",
+        description="Status, employer, occupation, candidates-by deadline, proposals, timeline.",
+    )
+    opening.add_argument("opening_id", help="the company service's opening id, e.g. O-2026-0042")
+    opening.add_argument("--json", action="store_true", help="print the whole state as JSON")
     demo = commands.add_parser(
         "demo",
         help="open one demo case now (watch it escalate under the demo policy)",
@@ -146,6 +155,8 @@ async def _run(args: argparse.Namespace, lines: list[str]) -> int:
     client = await connect(settings)
     if args.command == "status":
         return await _status(client, args.case_id, args.json)
+    if args.command == "opening":
+        return await opening_status(client, args.opening_id, args.json)
     if args.command == "demo":
         line = demo_event(args.case_id)
         case_id = json.loads(line)["case_id"]

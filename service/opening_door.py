@@ -1,6 +1,7 @@
 """The door for openings: the company service's events start or reach `opening-<id>`, and
 the case events that name an opening (a proposal, a placement) are passed on to it."""
 
+import sys
 import uuid
 from typing import Any
 
@@ -10,9 +11,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.events import Event
+from core.messages import when
 from core.opening_events import OpeningEvent
 from core.opening_state import CASE_EVENTS_FOR_OPENINGS
-from core.opening_words import summary
+from core.opening_words import describe_opening, summary
 from workflows.opening import OpeningWorkflow
 from workflows.opening_messages import (
     OPENING_EVENT_SIGNAL,
@@ -60,3 +62,24 @@ async def forward_to_opening(client: Client, event: Event) -> bool:
             return False
         raise
     return True
+
+
+async def opening_status(client: Client, opening_id: str, as_json: bool) -> int:
+    """`starter.py opening`: the opening in words and its timeline (or its state as JSON)."""
+    handle = client.get_workflow_handle(opening_workflow_id(opening_id))
+    try:
+        state = await handle.query(OpeningWorkflow.state)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            print(f"no opening {opening_id}", file=sys.stderr)
+            return 1
+        raise
+    if as_json:
+        print(state.model_dump_json(indent=2, exclude={"held"}))
+        return 0
+    print(describe_opening(state).replace("**", "").replace("\n\n", "\n"))
+    print("\nTimeline:")
+    tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
+    for entry in state.timeline:
+        print(f"  {when(entry.at, tz)}  {entry.what}")
+    return 0

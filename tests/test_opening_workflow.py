@@ -15,8 +15,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.durations import end_of_day
 from core.stages import Stage
+from service.door import ingest
 from tests.core_support import CONSULTANT, CPH
-from tests.opening_support import OpeningRun
+from tests.opening_support import OpeningRun, opening_data, opening_event
 from tests.workflow_support import Harness, open_harness, reach
 from workflows import search_attributes as sa
 
@@ -147,3 +148,28 @@ async def test_events_before_registration_are_held_and_duplicates_ignored(h: Har
         "opening_registered",
         "opening_withdrawn",
     ]
+
+
+async def test_one_batch_routes_case_and_opening_events_by_type(h: Harness) -> None:
+    """starter.py ingest: openings and cases in one file, each to its own workflow."""
+    now = await h.now()
+    opening, case = OpeningRun(h), h.case()
+    lines = [
+        opening_event(opening.opening_id, "b-1", "opening_registered", now).model_dump_json(),
+        json.dumps(
+            {
+                "event_id": "b-2",
+                "opening_id": "O-2026-other",
+                "type": "opening_registered",
+                "occurred_at": now.isoformat(),
+                "data": {**opening_data("opening_registered", now.date()), "kind": "internship"},
+            }
+        ),
+        case.event("case_opened", now).model_dump_json(),
+        opening_event(opening.opening_id, "b-3", "opening_filled", now).model_dump_json(),
+    ]
+    report = await ingest(h.client, h.queue, lines)
+    assert (report.accepted, report.duplicate, report.unconfirmed) == (3, 0, [])
+    assert [(r.line, r.field) for r in report.refused] == [(2, "data.leads_to_paid_job")]
+    state = await opening.wait_for(lambda s: s.status == "FILLED")
+    assert state.closed and (await case.state()).opened
