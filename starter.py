@@ -19,8 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.describe import describe
-from core.messages import when
+from core.describe import describe, plain
 from core.state import CaseState
 from service.config import load_settings
 from service.door import IngestReport, ingest
@@ -142,11 +141,8 @@ async def _status(client: Client, case_id: str, as_json: bool) -> int:
         print(state.model_dump_json(indent=2, exclude={"held"}))
         return 0
     print(f"Case {case_id} ({state.municipality or 'not opened yet'})\n")
-    print(describe(state).replace("**", "").replace("\n\n", "\n"))
-    print("\nTimeline:")
     tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
-    for entry in state.timeline:
-        print(f"  {when(entry.at, tz)}  {entry.what}")
+    print(plain(describe(state), state.timeline, tz))
     return 0
 
 

@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
+from activities.db import versioned_upsert
 from activities.matching import candidates_for_opening, opening_row, write_suggestions
 from activities.names import PERSIST_OPENING
 from core.opening_state import LogOpeningEvent, OpeningMessage, OpeningProjection
@@ -34,13 +35,7 @@ ON CONFLICT (message_key) DO NOTHING
 """
 _COLUMNS = tuple(OpeningProjection.model_fields)
 _JSON_COLUMNS = {"requirements"}
-_PROJECTION = f"""
-INSERT INTO opening_projection ({", ".join(_COLUMNS)}, updated_at)
-VALUES ({", ".join(f"${i}::jsonb" if c in _JSON_COLUMNS else f"${i}" for i, c in enumerate(_COLUMNS, 1))}, now())
-ON CONFLICT (opening_id) DO UPDATE SET
-{", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])}, updated_at = now()
-WHERE opening_projection.version < EXCLUDED.version
-"""  # noqa: E501
+_PROJECTION = versioned_upsert("opening_projection", _COLUMNS, _JSON_COLUMNS)
 
 
 class OpeningStore:

@@ -17,6 +17,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
+from activities.db import versioned_upsert
 from activities.matching import openings_for_case, write_suggestions
 from activities.names import PERSIST_CASE
 from core.events import json_data
@@ -48,18 +49,7 @@ _PROJECTION_COLUMNS = (
     "stage_entered_at", "closed_at", "policy_version",
 )  # fmt: skip
 _JSON_COLUMNS = {"job_goals", "restrictions"}
-_PROJECTION = f"""
-INSERT INTO case_projection ({", ".join(_PROJECTION_COLUMNS)}, updated_at)
-VALUES ({
-    ", ".join(
-        f"${i}::jsonb" if c in _JSON_COLUMNS else f"${i}"
-        for i, c in enumerate(_PROJECTION_COLUMNS, 1)
-    )
-}, now())
-ON CONFLICT (case_id) DO UPDATE SET
-{", ".join(f"{c} = EXCLUDED.{c}" for c in _PROJECTION_COLUMNS[1:])}, updated_at = now()
-WHERE case_projection.version < EXCLUDED.version
-"""
+_PROJECTION = versioned_upsert("case_projection", _PROJECTION_COLUMNS, _JSON_COLUMNS)
 
 
 class CaseStore:

@@ -5,7 +5,7 @@ from datetime import datetime
 from core.clock import next_wakeup
 from core.messages import recipients, when
 from core.stages import WAITING_FOR, Stage
-from core.state import CaseState
+from core.state import CaseState, TimelineEntry
 
 _NEXT_STEP = {0: "level 1 reminder to", 1: "level 2 escalation to", 2: "level 3 escalation to"}
 
@@ -75,3 +75,10 @@ def waiting_summary(state: CaseState, now: datetime) -> str:
     """The deadline timer's summary in the UI: what it waits for and what comes next."""
     del now
     return f"{state.stage.value}: waiting for {_waiting_for(state)}; then {next_step(state)}"
+
+
+def plain(details: str, timeline: tuple[TimelineEntry, ...], tz: str) -> str:
+    """Details and timeline as plain text for a terminal (`starter.py status`)."""
+    lines = [details.replace("**", "").replace("\n\n", "\n"), "", "Timeline:"]
+    lines += [f"  {when(entry.at, tz)}  {entry.what}" for entry in timeline]
+    return "\n".join(lines)

@@ -193,6 +193,16 @@ EventData = (
 )
 
 
+def data_for_type(values: Any, models: dict[str, type[_Frozen]]) -> Any:
+    """Validate an envelope's `data` against the model its `type` names, before the union
+    of data models sees it: the union is ambiguous on its own (several share a shape)."""
+    if isinstance(values, dict):
+        kind, data = values.get("type"), values.get("data")
+        if isinstance(kind, str) and kind in models and isinstance(data, dict):
+            values = {**values, "data": models[kind].model_validate(data, strict=False)}
+    return values
+
+
 class _Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -216,13 +226,7 @@ class Event(_Envelope):
     @model_validator(mode="before")
     @classmethod
     def _data_for_type(cls, values: Any) -> Any:
-        # The union of data models is ambiguous on its own (several share a shape), so
-        # validate `data` against the model its `type` names before the union sees it.
-        if isinstance(values, dict):
-            kind, data = values.get("type"), values.get("data")
-            if isinstance(kind, str) and kind in DATA_MODELS and isinstance(data, dict):
-                values = {**values, "data": DATA_MODELS[kind].model_validate(data, strict=False)}
-        return values
+        return data_for_type(values, DATA_MODELS)
 
 
 def json_data(event: Event) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.events import Hours, Name, OpeningKind, StaffId, Text, _Frozen, _unique
+from core.events import Hours, Name, OpeningKind, StaffId, Text, _Frozen, _unique, data_for_type
 
 DiscoCode = Annotated[str, StringConstraints(pattern=r"^\d{4,6}$")]
 Tags = Annotated[tuple[Name, ...], AfterValidator(_unique)]
@@ -77,11 +77,4 @@ class OpeningEvent(_OpeningEnvelope):
     @model_validator(mode="before")
     @classmethod
     def _data_for_type(cls, values: Any) -> Any:
-        # As for case events: validate `data` against the model its `type` names (lax, as
-        # the data converter hands over JSON-ready values) before the union sees it.
-        if isinstance(values, dict):
-            kind, data = values.get("type"), values.get("data")
-            if isinstance(kind, str) and kind in OPENING_DATA_MODELS and isinstance(data, dict):
-                model = OPENING_DATA_MODELS[kind].model_validate(data, strict=False)
-                values = {**values, "data": model}
-        return values
+        return data_for_type(values, OPENING_DATA_MODELS)

@@ -10,8 +10,8 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from core.describe import plain
 from core.events import Event
-from core.messages import when
 from core.opening_events import OpeningEvent
 from core.opening_state import CASE_EVENTS_FOR_OPENINGS
 from core.opening_words import describe_opening, summary
@@ -77,9 +77,6 @@ async def opening_status(client: Client, opening_id: str, as_json: bool) -> int:
     if as_json:
         print(state.model_dump_json(indent=2, exclude={"held"}))
         return 0
-    print(describe_opening(state).replace("**", "").replace("\n\n", "\n"))
-    print("\nTimeline:")
     tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
-    for entry in state.timeline:
-        print(f"  {when(entry.at, tz)}  {entry.what}")
+    print(plain(describe_opening(state), state.timeline, tz))
     return 0

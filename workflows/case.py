@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import LOAD_POLICY, PERSIST_CASE
+    from activities.names import PERSIST_CASE
     from core.clock import next_wakeup
     from core.describe import describe, waiting_summary
     from core.events import Event
@@ -31,15 +31,11 @@ with workflow.unsafe.imports_passed_through():
         Receipt,
         Timeline,
     )
+    from workflows.shell import ACTIVITY_RETRY, history_is_long, load_policy, receipt_for, remember
 
 # When the clock is already overdue after a batch (a backlog sent late), wait this long
 # for the rest of the backlog before firing escalations it might make moot.
 BACKLOG_SETTLE = timedelta(seconds=5)
-RECEIPT_WAIT = timedelta(minutes=2)
-RECEIPTS_KEPT = 500
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -66,7 +62,7 @@ class CaseWorkflow:
                         outcome=self._state.outcome,
                         events_applied=self._state.seq,
                     )
-            elif self._history_is_long(inp.continue_as_new_after) and not self._inbox:
+            elif history_is_long(inp.continue_as_new_after) and not self._inbox:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     CaseInput(
@@ -174,22 +170,13 @@ class CaseWorkflow:
             self._state.stage is Stage.MATCHING and stage_before is not Stage.MATCHING
         )
         await self._persist(effects, self._state.version != before, entered_matching)
-        self._remember(receipts)
+        remember(self._receipts, receipts)
         self._show()
 
     async def _policy_for(self, event: Event) -> Policy | None:
         if event.type != "case_opened" or self._state.opened:
             return None
-        municipality = getattr(event.data, "municipality", "")
-        policy: Policy = await workflow.execute_local_activity(
-            LOAD_POLICY,
-            municipality,
-            result_type=Policy,
-            start_to_close_timeout=timedelta(seconds=10),
-            retry_policy=ACTIVITY_RETRY,
-            summary=f"Load the deadline policy for {municipality}",
-        )
-        return policy
+        return await load_policy(getattr(event.data, "municipality", ""))
 
     async def _persist(self, effects: list[Effect], changed: bool, match: bool) -> None:
         if not effects and not changed:
@@ -209,25 +196,9 @@ class CaseWorkflow:
         )
 
     async def _receipt_for(self, delivery_id: str) -> Receipt:
-        try:
-            await workflow.wait_condition(
-                lambda: delivery_id in self._receipts,
-                timeout=RECEIPT_WAIT,
-                timeout_summary="Waiting for the case to apply the event",
-            )
-        except TimeoutError:
-            return Receipt()
-        return self._receipts[delivery_id]
-
-    def _remember(self, receipts: dict[str, Receipt]) -> None:
-        # Receipts are only for senders checking on recent deliveries: keep the newest.
-        self._receipts.update(receipts)
-        for stale in list(self._receipts)[: max(0, len(self._receipts) - RECEIPTS_KEPT)]:
-            del self._receipts[stale]
-
-    def _history_is_long(self, limit: int) -> bool:
-        info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() > limit
+        return await receipt_for(
+            self._receipts, delivery_id, "Waiting for the case to apply the event"
+        )
 
     def _show(self) -> None:
         """Keep search attributes and the UI's current details in step with the state."""

@@ -13,14 +13,13 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import LOAD_POLICY, PERSIST_OPENING
+    from activities.names import PERSIST_OPENING
     from core.opening_events import OpeningEvent
     from core.opening_process import decide_opening, next_opening_wakeup, project_opening
     from core.opening_state import OpeningEffect, OpeningState
     from core.opening_words import describe_opening, waiting_summary
     from core.policy import Policy
     from workflows import search_attributes as sa
-    from workflows.case import ACTIVITY_RETRY, RECEIPT_WAIT, RECEIPTS_KEPT
     from workflows.messages import Receipt, Timeline
     from workflows.opening_messages import (
         OpeningDelivery,
@@ -28,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         OpeningResult,
         PersistOpeningRequest,
     )
+    from workflows.shell import ACTIVITY_RETRY, history_is_long, load_policy, receipt_for, remember
 
 
 @workflow.defn(name="OpeningWorkflow")
@@ -53,7 +53,7 @@ class OpeningWorkflow:
                         status=self._state.status,
                         placed_case_id=self._state.placed_case_id,
                     )
-            elif self._history_is_long(inp.continue_as_new_after) and not self._inbox:
+            elif history_is_long(inp.continue_as_new_after) and not self._inbox:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     OpeningInput(
@@ -75,15 +75,9 @@ class OpeningWorkflow:
         name="receipt", description="What became of a delivery sent by signal (waits for it)."
     )
     async def receipt(self, delivery_id: str) -> Receipt:
-        try:
-            await workflow.wait_condition(
-                lambda: delivery_id in self._receipts,
-                timeout=RECEIPT_WAIT,
-                timeout_summary="Waiting for the opening to apply the event",
-            )
-        except TimeoutError:
-            return Receipt()
-        return self._receipts[delivery_id]
+        return await receipt_for(
+            self._receipts, delivery_id, "Waiting for the opening to apply the event"
+        )
 
     @receipt.validator
     def _validate_receipt(self, delivery_id: str) -> None:
@@ -135,10 +129,10 @@ class OpeningWorkflow:
             self._state = decision.state
             effects += decision.effects
             if delivery and delivery.delivery_id:
-                self._remember(
-                    delivery.delivery_id,
-                    Receipt(outcome=decision.outcome, field=decision.field, reason=decision.reason),
+                receipt = Receipt(
+                    outcome=decision.outcome, field=decision.field, reason=decision.reason
                 )
+                remember(self._receipts, {delivery.delivery_id: receipt})
         if effects or self._state.version != before:
             request = PersistOpeningRequest(
                 opening_id=self._state.opening_id,
@@ -157,26 +151,7 @@ class OpeningWorkflow:
     async def _policy_for(self, event: OpeningEvent) -> Policy | None:
         if event.type != "opening_registered" or self._state.registered:
             return None
-        municipality = getattr(event.data, "municipality", "")
-        policy: Policy = await workflow.execute_local_activity(
-            LOAD_POLICY,
-            municipality,
-            result_type=Policy,
-            start_to_close_timeout=timedelta(seconds=10),
-            retry_policy=ACTIVITY_RETRY,
-            summary=f"Load the deadline policy for {municipality}",
-        )
-        return policy
-
-    def _remember(self, delivery_id: str, receipt: Receipt) -> None:
-        # Receipts are only for senders checking on recent deliveries: keep the newest.
-        self._receipts[delivery_id] = receipt
-        for stale in list(self._receipts)[: max(0, len(self._receipts) - RECEIPTS_KEPT)]:
-            del self._receipts[stale]
-
-    def _history_is_long(self, limit: int) -> bool:
-        info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() > limit
+        return await load_policy(getattr(event.data, "municipality", ""))
 
     def _show(self) -> None:
         """Keep search attributes and the UI's current details in step with the state."""

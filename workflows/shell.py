@@ -1,0 +1,56 @@
+"""What the case and opening shells share: the policy read, receipts, history length.
+
+Workflow code: deterministic, no I/O (the policy is read by a local activity).
+"""
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.names import LOAD_POLICY
+    from core.policy import Policy
+    from workflows.messages import Receipt
+
+RECEIPT_WAIT = timedelta(minutes=2)
+RECEIPTS_KEPT = 500
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
+
+
+async def load_policy(municipality: str) -> Policy:
+    """The municipality's policy, recorded in the history: the entity keeps this snapshot."""
+    policy: Policy = await workflow.execute_local_activity(
+        LOAD_POLICY,
+        municipality,
+        result_type=Policy,
+        start_to_close_timeout=timedelta(seconds=10),
+        retry_policy=ACTIVITY_RETRY,
+        summary=f"Load the deadline policy for {municipality}",
+    )
+    return policy
+
+
+async def receipt_for(receipts: dict[str, Receipt], delivery_id: str, what: str) -> Receipt:
+    """Wait (a while) until the delivery has been applied; unknown if it has not."""
+    try:
+        await workflow.wait_condition(
+            lambda: delivery_id in receipts, timeout=RECEIPT_WAIT, timeout_summary=what
+        )
+    except TimeoutError:
+        return Receipt()
+    return receipts[delivery_id]
+
+
+def remember(receipts: dict[str, Receipt], new: dict[str, Receipt]) -> None:
+    # Receipts are only for senders checking on recent deliveries: keep the newest.
+    receipts.update(new)
+    for stale in list(receipts)[: max(0, len(receipts) - RECEIPTS_KEPT)]:
+        del receipts[stale]
+
+
+def history_is_long(limit: int) -> bool:
+    info = workflow.info()
+    return info.is_continue_as_new_suggested() or info.get_current_history_length() > limit
