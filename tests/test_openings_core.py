@@ -11,7 +11,7 @@ from core.opening_events import OpeningEvent, OpeningRegistered
 from core.opening_process import decide_opening, next_opening_wakeup, project_opening
 from core.opening_state import OpeningMessage, OpeningState, SuggestCandidates
 from core.opening_words import describe_opening
-from tests.core_support import CPH, local, policy, raw
+from tests.core_support import CPH, SAMPLE, local, policy, raw
 from tests.opening_support import opening_data
 
 OPENING = "O-2026-0042"
@@ -201,3 +201,16 @@ def test_registered_twice_is_refused() -> None:
 
 def test_moments_are_in_copenhagen() -> None:
     assert registered().registered_at == datetime(2026, 11, 23, 9, 30, tzinfo=CPH)
+
+
+def test_the_opening_sample_file_parses_except_the_unpaid_internship() -> None:
+    lines = (SAMPLE.parent / "openings.sample.jsonl").read_text(encoding="utf-8").splitlines()
+    refused = []
+    for line in lines:
+        try:
+            assert isinstance(parse_any(line), OpeningEvent)
+        except RefusedEvent as refusal:
+            refused += [str(r) for r in refusal.refusals]
+    assert refused == [
+        "data.leads_to_paid_job: an internship needs paid work at the end: must be true"
+    ]
