@@ -4,7 +4,8 @@ Pure and deterministic, like core/process.py. An opening is registered, gets can
 suggested, and must see a proposal by its candidates-by date; otherwise the company-service
 team lead is told, once. A proposal (`match_proposed` from the case system) meets the
 deadline; a placement (`placement_started`) or `opening_filled` fills it; `opening_withdrawn`
-closes it. Events before `opening_registered` are held, not lost.
+closes it; when every proposal is declined (`match_declined`) the deadline applies again.
+Events before `opening_registered` are held, not lost.
 """
 
 from datetime import datetime
@@ -84,6 +85,9 @@ def _accept(state: OpeningState, event: AnyEvent, now: datetime, policy: Policy 
         proposals = (*[p for p in state.proposals if p != event.case_id], event.case_id)
         state = state.model_copy(update={"proposals": proposals, "deadline": None})
         state = _status(state, "PROPOSED", event.occurred_at)
+    elif isinstance(data, ev.MatchDeclined):
+        assert isinstance(event, ev.Event)
+        state = _declined(state, event.case_id, event.occurred_at)
     elif isinstance(data, ev.PlacementStarted):
         assert isinstance(event, ev.Event)
         state = _close(state.model_copy(update={"placed_case_id": event.case_id}), "FILLED", event)
@@ -133,6 +137,19 @@ def _registered(
             "deadline": end_of_day(data.candidates_by, policy.tz),
         }
     )
+
+
+def _declined(state: OpeningState, case_id: str, at: datetime) -> OpeningState:
+    """A declined proposal: with none left the candidates-by deadline applies again (it
+    escalates at once if it has passed, unless the team lead was told already)."""
+    if case_id not in state.proposals:
+        raise Refused("data.opening_id", "no open proposal of this case for this opening")
+    proposals = tuple(p for p in state.proposals if p != case_id)
+    state = state.model_copy(update={"proposals": proposals})
+    if proposals or state.policy is None or state.candidates_by is None:
+        return state
+    deadline = end_of_day(state.candidates_by, state.policy.tz)
+    return _status(state.model_copy(update={"deadline": deadline}), "OPEN", at)
 
 
 def _status(state: OpeningState, status: OpeningStatus, at: datetime) -> OpeningState:

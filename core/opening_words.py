@@ -26,7 +26,8 @@ def escalation(state: OpeningState, due: datetime, late: bool) -> OpeningMessage
     assert state.policy is not None
     lead = state.policy.roles.company_service_team_lead
     text = (
-        f"{headline(state)}: no candidate proposed by the candidates-by date "
+        f"{headline(state)}: no candidate proposed (or every proposal declined) by the "
+        "candidates-by date "
         f"{state.candidates_by}; the employer starts {state.starts_on}. Level 2 (team lead): "
         f"please find candidates with {state.owner} or agree a new date with the employer."
         + (f" Sent late: this was due {when(due, _tz(state))}." if late else "")

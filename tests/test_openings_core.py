@@ -176,6 +176,37 @@ def test_a_proposal_meets_the_deadline_and_a_placement_fills() -> None:
     )
 
 
+def test_when_every_proposal_is_declined_the_deadline_applies_again() -> None:
+    state = registered()
+    deadline = state.deadline
+    proposed = case_event("match_proposed", "2026-11-30T10:00:00+01:00", opening_id=OPENING)
+    state = decide_opening(state, proposed, proposed.occurred_at).state
+    declined = case_event(
+        "match_declined", "2026-12-09T10:00:00+01:00", opening_id=OPENING, reason="for langt"
+    )
+    decision = decide_opening(state, declined, declined.occurred_at)
+    assert (decision.state.status, decision.state.deadline, decision.state.proposals) == (
+        "OPEN",
+        deadline,
+        (),
+    )
+    [message] = decide_opening(decision.state, None, declined.occurred_at).effects
+    assert isinstance(message, OpeningMessage) and "Sent late" in message.text
+    again = decide_opening(decision.state, declined, declined.occurred_at)
+    assert again.outcome == "duplicate"
+    other = parse_event(
+        raw(
+            "match_declined",
+            declined.occurred_at,
+            event_id="e-x",
+            case_id="K-2026-other",
+            opening_id=OPENING,
+        )
+    )
+    refused = decide_opening(decision.state, other, other.occurred_at)
+    assert (refused.outcome, refused.field) == ("refused", "data.opening_id")
+
+
 def test_events_before_registration_are_held_then_applied() -> None:
     empty = OpeningState(opening_id=OPENING)
     early = opening("opening_filled", "2026-11-25T09:00:00+01:00", "o-2")
