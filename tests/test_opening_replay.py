@@ -16,6 +16,10 @@ HISTORIES = Path(__file__).resolve().parent / "histories_openings"
 FILES = sorted(HISTORIES.glob("**/*.json"))
 
 
+def history(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(f"opening-{path.stem}", path.read_text(encoding="utf-8"))
+
+
 def test_the_recorded_histories_are_there() -> None:
     assert {p.stem for p in FILES} >= {"escalated", "proposed_declined_filled"}
 
@@ -29,6 +33,5 @@ async def test_a_recorded_opening_history_replays(path: Path) -> None:
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),
     )
-    history = WorkflowHistory.from_json(f"opening-{path.stem}", path.read_text(encoding="utf-8"))
-    result = await replayer.replay_workflow(history)
+    result = await replayer.replay_workflow(history(path))
     assert result.replay_failure is None

@@ -61,7 +61,7 @@ async def test_an_opening_nobody_answers_escalates_to_the_team_lead_once(h: Harn
     assert rows[0]["kind"] == "opening_escalation" and rows[0]["case_id"] is None
     assert rows[0]["due_at"] == deadline
     assert json.loads(rows[0]["recipients"]) == [CS_LEAD, OPENING_CONSULTANT]
-    assert "no candidate proposed by the candidates-by date" in rows[0]["message"]
+    assert "no candidate proposed (or every proposal declined) by the" in rows[0]["message"]
     attrs = (await opening.describe()).typed_search_attributes
     assert attrs.get(sa.ESCALATION_LEVEL) == 2
     assert attrs.get(sa.NEXT_DEADLINE) is None
