@@ -43,7 +43,7 @@ def opening_data(kind: str, day: date) -> dict[str, Any]:
 
 
 def opening_event(
-    opening_id: str, event_id: str, kind: str, at: datetime, **data: Any
+    opening_id: str, event_id: str, kind: str, at: datetime, /, **data: Any
 ) -> OpeningEvent:
     local = at.astimezone(CPH).replace(microsecond=0)
     event = parse_any(

@@ -18,7 +18,7 @@ from core.stages import Stage
 from service.door import ingest
 from tests.core_support import CONSULTANT, CPH
 from tests.opening_support import OpeningRun, opening_data, opening_event
-from tests.workflow_support import Harness, open_harness, reach
+from tests.workflow_support import Harness, eventually, open_harness, reach
 from workflows import search_attributes as sa
 
 CS_LEAD = "teamleder-virksomhedsservice"
@@ -173,3 +173,30 @@ async def test_one_batch_routes_case_and_opening_events_by_type(h: Harness) -> N
     assert [(r.line, r.field) for r in report.refused] == [(2, "data.leads_to_paid_job")]
     state = await opening.wait_for(lambda s: s.status == "FILLED")
     assert state.closed and (await case.state()).opened
+
+
+async def test_ops_find_openings_by_their_search_attributes(
+    dev_env: WorkflowEnvironment, clean_db: str
+) -> None:
+    """On the real dev server, with real visibility queries, as in the Web UI."""
+    async with open_harness(dev_env, clean_db) as dh:
+        kept, withdrawn = OpeningRun(dh), OpeningRun(dh)
+        await kept.accept("opening_registered", employer="Arla Foods", kind="small_job")
+        await withdrawn.accept("opening_registered", employer="Arla Foods")
+        await withdrawn.accept("opening_withdrawn")
+
+        async def listed(query: str) -> set[str]:
+            ids = {kept.workflow_id, withdrawn.workflow_id}
+            return {w.id async for w in dev_env.client.list_workflows(query) if w.id in ids}
+
+        query = "Employer = 'Arla Foods' AND OpeningStatus = '{}'"
+        assert await eventually(
+            lambda: listed(query.format("OPEN") + " AND OpeningKind = 'small_job'"),
+            lambda found: found == {kept.workflow_id},
+            "the open opening in visibility",
+        )
+        assert await eventually(
+            lambda: listed(query.format("WITHDRAWN") + " AND ExecutionStatus = 'Completed'"),
+            lambda found: found == {withdrawn.workflow_id},
+            "the withdrawn opening in visibility",
+        )
