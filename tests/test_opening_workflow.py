@@ -5,7 +5,10 @@ Under policies/default.toml (Norddjurs): candidates-by is the end of that day in
 Copenhagen; nobody proposed by then tells the company-service team lead, once.
 """
 
+import asyncio
 import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -16,9 +19,9 @@ from temporalio.testing import WorkflowEnvironment
 from core.durations import end_of_day
 from core.stages import Stage
 from service.door import ingest
-from tests.core_support import CONSULTANT, CPH
+from tests.core_support import CONSULTANT, CPH, ROOT, SAMPLE
 from tests.opening_support import OpeningRun, opening_data, opening_event
-from tests.workflow_support import Harness, eventually, open_harness, reach
+from tests.workflow_support import Harness, eventually, new_case_id, open_harness, reach
 from workflows import search_attributes as sa
 
 CS_LEAD = "teamleder-virksomhedsservice"
@@ -200,3 +203,43 @@ async def test_ops_find_openings_by_their_search_attributes(
             lambda found: found == {withdrawn.workflow_id},
             "the withdrawn opening in visibility",
         )
+
+
+async def test_starter_ingests_openings_and_shows_one(
+    dev_env: WorkflowEnvironment, clean_db: str
+) -> None:
+    """`starter.py ingest` with the opening sample file, then `starter.py opening`."""
+    async with open_harness(dev_env, clean_db) as dh:
+        env = {
+            **os.environ,
+            "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+            "TEMPORAL_NAMESPACE": dev_env.client.namespace,
+            "TRAPPEBRO_TASK_QUEUE": dh.queue,
+        }
+        suffix = new_case_id("")  # the sample's ids, made unique on the session's server
+        sample = (SAMPLE.parent / "openings.sample.jsonl").read_text(encoding="utf-8")
+        lines = sample.replace('"O-2026-00', f'"O{suffix}-').encode()
+        dh.started += [f"opening-O{suffix}-{n}" for n in ("42", "43", "44")]
+
+        async def starter(*args: str, stdin: bytes = b"") -> tuple[int, str]:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, str(ROOT / "starter.py"), *args, env=env,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            out, _ = await proc.communicate(stdin)
+            assert proc.returncode is not None
+            return proc.returncode, out.decode()
+
+        status, out = await starter("ingest", "-", stdin=lines)
+        assert status == 1, out  # one refusal: the internship with no paid work at the end
+        assert out.splitlines()[:2] == [
+            "accepted 3, duplicate 0, refused 1",
+            "line 3: data.leads_to_paid_job: an internship needs paid work at the end: "
+            "must be true",
+        ]
+        status, out = await starter("opening", f"O{suffix}-42")
+        assert status == 0, out
+        assert out.startswith("OPEN - Opening O")
+        assert "Owner: vs-03" in out and "opening_registered accepted; OPEN" in out
+        status, out = await starter("opening", "O-2026-none")
+        assert status == 1
