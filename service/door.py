@@ -159,18 +159,21 @@ async def ingest(
         event: Event | OpeningEvent,
         handle: WorkflowHandle[Any, Any] | None,
         delivery: str,
-    ) -> None:
+    ) -> Receipt:
         closed = OPENING_CLOSED if isinstance(event, OpeningEvent) else CLOSED
         receipt = await confirm(handle, delivery) if handle else closed
         report.count(number, receipt)
-        await _close_the_loop(client, event, receipt)
         on_done(1)
+        return receipt
 
     async def one_case(events: list[tuple[int, Event | OpeningEvent]]) -> None:
         # One case's events go in its order; their receipts may come back in any order.
         async with gate:
             sent = [(n, e, *await deliver_any(client, task_queue, e)) for n, e in events]
-            await asyncio.gather(*(confirmed(*delivery) for delivery in sent))
+            receipts = await asyncio.gather(*(confirmed(*delivery) for delivery in sent))
+            # Openings hear of the case's proposals and placements in the case's order.
+            for (_, event), receipt in zip(events, receipts, strict=True):
+                await _close_the_loop(client, event, receipt)
 
     await asyncio.gather(*(one_case(events) for events in by_case.values()))
     report.refused.sort(key=lambda r: r.line)
