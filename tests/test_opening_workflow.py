@@ -243,3 +243,14 @@ async def test_starter_ingests_openings_and_shows_one(
         assert "Owner: vs-03" in out and "opening_registered accepted; OPEN" in out
         status, out = await starter("opening", "O-2026-none")
         assert status == 1
+
+        # The case system's sample: K-...101 is proposed for the opening, then placed.
+        cases = SAMPLE.read_text(encoding="utf-8").replace('"K-2026-000', f'"K{suffix}-')
+        cases = cases.replace('"O-2026-00', f'"O{suffix}-')
+        dh.started += [f"case-K{suffix}-{n}" for n in ("101", "102")]
+        status, out = await starter("ingest", "-", stdin=cases.encode())
+        assert out.startswith("accepted 7, duplicate 0, refused 2"), out
+        opening = OpeningRun(dh, f"O{suffix}-42")
+        state = await opening.wait_for(lambda s: s.status == "FILLED", "the placement")
+        assert state.placed_case_id == f"K{suffix}-101"
+        assert state.proposals == (f"K{suffix}-101",)
