@@ -244,16 +244,31 @@ def worlds(draw: st.DrawFn) -> tuple[OpeningRow, list[CaseRow]]:
     return opening, cases
 
 
-def _run(url: str, opening: OpeningRow, cases: list[CaseRow]) -> list[Suggestion]:
+def _run(
+    url: str, openings: list[OpeningRow], cases: list[CaseRow], for_case: bool = False
+) -> list[Suggestion]:
+    """Match in a world of these rows: for the first opening, or (`for_case`) for the first
+    case against every opening."""
+
     async def go() -> list[Suggestion]:
         conn = await asyncpg.connect(url)
         try:
             async with conn.transaction():
                 await conn.execute("DELETE FROM case_projection; DELETE FROM opening_projection")
-                await insert(conn, cases, [opening])
-                row = await conn.fetchrow("SELECT * FROM opening_projection")
-                assert row is not None
-                found = await candidates_for_opening(conn, dict(row), limit=100)
+                await insert(conn, cases, openings)
+                if for_case:
+                    row = await conn.fetchrow(
+                        "SELECT * FROM case_projection WHERE case_id = $1", cases[0].case_id
+                    )
+                    assert row is not None
+                    found = await openings_for_case(conn, projection_of(dict(row)), limit=100)
+                else:
+                    row = await conn.fetchrow(
+                        "SELECT * FROM opening_projection WHERE opening_id = $1",
+                        openings[0].opening_id,
+                    )
+                    assert row is not None
+                    found = await candidates_for_opening(conn, dict(row), limit=100)
                 raise _Rollback(found)
         except _Rollback as done:
             return done.found
@@ -277,7 +292,7 @@ def test_no_suggestion_breaks_a_hard_constraint(
 ) -> None:
     opening, cases = world
     by_id = {c.case_id: c for c in cases}
-    for s in _run(database_url, opening, cases):
+    for s in _run(database_url, [opening], cases):
         case = by_id[s.case_id]
         assert case.stage == "MATCHING" and not case.paused
         assert m.conflicts(case.restrictions, opening.requirements, opening.hours_per_week) == []
@@ -325,6 +340,36 @@ def test_better_on_every_criterion_is_never_ranked_below(
     database_url: str, world: tuple[OpeningRow, list[CaseRow]]
 ) -> None:
     opening, cases = world
-    ranked = [s.case_id for s in _run(database_url, opening, cases)]
+    ranked = [s.case_id for s in _run(database_url, [opening], cases)]
     assert "K-P-better" in ranked and "K-P-worse" in ranked, ranked
     assert ranked.index("K-P-better") < ranked.index("K-P-worse")
+
+
+@st.composite
+def markets(draw: st.DrawFn) -> tuple[list[OpeningRow], CaseRow]:
+    """One case in MATCHING and a handful of openings of every status."""
+    openings = []
+    for n in range(draw(st.integers(1, 10))):
+        opening, _ = draw(worlds())
+        status = draw(st.sampled_from(("OPEN", "OPEN", "PROPOSED", "FILLED", "WITHDRAWN")))
+        openings.append(
+            OpeningRow(**{**opening.__dict__, "opening_id": f"O-P-{n}", "status": status})
+        )
+    case = _case(0, draw)
+    return openings, CaseRow(**{**case.__dict__, "stage": "MATCHING", "paused": False})
+
+
+@PROPERTY
+@given(market=markets())
+def test_no_opening_suggested_to_a_case_breaks_a_hard_constraint(
+    database_url: str, market: tuple[list[OpeningRow], CaseRow]
+) -> None:
+    openings, case = market
+    by_id = {o.opening_id: o for o in openings}
+    found = _run(database_url, openings, [case], for_case=True)
+    for s in found:
+        opening = by_id[str(s.opening["opening_id"])]
+        assert opening.status in ("OPEN", "PROPOSED")
+        assert m.conflicts(case.restrictions, opening.requirements, opening.hours_per_week) == []
+        assert s.score == pytest.approx(m.score(s.fit), abs=0.011)
+    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
