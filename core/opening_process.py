@@ -76,6 +76,8 @@ def _accept(state: OpeningState, event: AnyEvent, now: datetime, policy: Policy 
     if state.closed:
         raise Refused("opening_id", f"opening closed ({state.status.lower()})")
     data = event.data
+    if isinstance(event, ev.Event) and getattr(data, "opening_id", None) != state.opening_id:
+        raise Refused("data.opening_id", "names another opening")
     effects: list[OpeningEffect] = []
     if isinstance(data, oe.OpeningRegistered):
         state = _registered(state, data, event.occurred_at, policy)

@@ -222,6 +222,12 @@ def test_events_before_registration_are_held_then_applied() -> None:
     ]
 
 
+def test_a_case_event_for_another_opening_is_refused() -> None:
+    other = case_event("match_proposed", "2026-11-30T10:00:00+01:00", opening_id="O-2026-9")
+    decision = decide_opening(registered(), other, other.occurred_at)
+    assert (decision.outcome, decision.reason) == ("refused", "names another opening")
+
+
 def test_registered_twice_is_refused() -> None:
     state = registered()
     again = opening("opening_registered", AT, "o-3")
