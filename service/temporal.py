@@ -13,21 +13,42 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
+from service.codec import data_converter
 from service.config import Settings
 from workflows.search_attributes import ALL
 
 log = structlog.get_logger(__name__)
 
 
+class MissingPayloadKey(RuntimeError):
+    """No payload key configured, and plain payloads were not explicitly allowed."""
+
+
+NO_KEY = (
+    "no payload encryption key: set TRAPPEBRO_PAYLOAD_KEYS or TRAPPEBRO_PAYLOAD_KEY_FILE "
+    "(scripts/up makes .data/payload-keys), or TRAPPEBRO_PLAINTEXT_PAYLOADS=1 to send "
+    "citizens' data in clear on purpose"
+)
+
+
+def service_converter(settings: Settings) -> DataConverter:
+    """The one converter every client and worker of the service uses: pydantic JSON with
+    the payload codec of ``settings`` (see service/codec.py)."""
+    if settings.payload_keys is None and not settings.plaintext_payloads:
+        raise MissingPayloadKey(NO_KEY)
+    if settings.payload_keys is None:
+        log.warning("payloads are NOT encrypted (TRAPPEBRO_PLAINTEXT_PAYLOADS=1)")
+    return data_converter(settings.payload_keys)
+
+
 async def connect(settings: Settings) -> Client:
-    """Connect to the namespace in ``settings``, with the pydantic data converter every
-    workflow and activity payload of the service relies on."""
-    return await Client.connect(
-        **settings.temporal_connect_config(), data_converter=pydantic_data_converter
-    )
+    """Connect to the namespace in ``settings`` (TLS, mTLS and API key as configured by
+    envconfig) with the service's data converter; raises `MissingPayloadKey` first."""
+    converter = service_converter(settings)
+    return await Client.connect(**settings.temporal_connect_config(), data_converter=converter)
 
 
 async def list_search_attributes(client: Client) -> dict[str, IndexedValueType.ValueType] | None:
