@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_urlsafe
 
 MIN_SECRET = 16  # characters: shorter secrets are guessable
 _PRINCIPAL = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
@@ -109,3 +111,14 @@ def signed(
     if found is None:
         raise AuthFailure("signature does not match")
     return found
+
+
+def ensure_secrets_file(path: Path, principals: Sequence[str]) -> Secrets:
+    """The secrets in ``path``; first a file with a random secret for each of
+    ``principals`` (owner-readable only) when there is none. For the dev stack."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.writelines(f"{name}:{token_urlsafe(24)}\n" for name in principals)
+    return parse_secrets(path.read_text(encoding="utf-8"), str(path))

@@ -8,7 +8,8 @@ JSON). Only the last path segment counts, so the server can be mounted at any de
 Authentication: ``Authorization: Bearer <token>`` (the CLI's ``--codec-auth``), or, for a UI
 that cannot send a header, the token as the segment before ``decode`` in the endpoint URL.
 Tokens: ``TRAPPEBRO_CODEC_TOKENS`` or ``TRAPPEBRO_CODEC_TOKENS_FILE``, ``<principal>:<token>``.
-CORS answers only the origin in ``TRAPPEBRO_CODEC_UI_ORIGIN``. Keys as for the worker.
+CORS answers only the origins in ``TRAPPEBRO_CODEC_UI_ORIGIN`` (comma-separated: the UI's
+address as browsers show it). Keys as for the worker.
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ WORKFLOW_ID_HEADER = "X-Workflow-Id"
 Apply = Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
 
 
-def _cors(request: web.Request, origin: str | None, response: web.StreamResponse) -> None:
+def _cors(request: web.Request, origins: frozenset[str], response: web.StreamResponse) -> None:
     response.headers["Vary"] = "Origin"
-    if origin and request.headers.get("Origin") == origin:
+    origin = request.headers.get("Origin")
+    if origin in origins:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Credentials"] = "true"
 
@@ -70,12 +72,14 @@ def _principal(request: web.Request, tokens: Secrets) -> str:
     return bearer(header, tokens)
 
 
-def build_app(codec: EncryptionCodec, tokens: Secrets, ui_origin: str | None) -> web.Application:
+def build_app(
+    codec: EncryptionCodec, tokens: Secrets, ui_origins: frozenset[str]
+) -> web.Application:
     async def preflight(request: web.Request) -> web.StreamResponse:
-        if not ui_origin or request.headers.get("Origin") != ui_origin:
+        if request.headers.get("Origin") not in ui_origins:
             return problem(403, "origin not allowed")
         response = web.Response(status=204)
-        _cors(request, ui_origin, response)
+        _cors(request, ui_origins, response)
         response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "600"
@@ -86,7 +90,7 @@ def build_app(codec: EncryptionCodec, tokens: Secrets, ui_origin: str | None) ->
         if action not in ("encode", "decode"):
             return problem(404, "not found: POST .../encode or .../decode")
         response = await _answer(request, action)
-        _cors(request, ui_origin, response)
+        _cors(request, ui_origins, response)
         return response
 
     async def _answer(request: web.Request, action: str) -> web.Response:
@@ -97,7 +101,7 @@ def build_app(codec: EncryptionCodec, tokens: Secrets, ui_origin: str | None) ->
             "remote": request.remote,
             "action": action,
         }
-        if origin is not None and origin != ui_origin:
+        if origin is not None and origin not in ui_origins:
             access.warning("codec request refused", problem="origin not allowed", **who)
             return problem(403, "origin not allowed")
         try:
@@ -116,7 +120,7 @@ def build_app(codec: EncryptionCodec, tokens: Secrets, ui_origin: str | None) ->
         except UndecryptablePayload as err:
             access.warning("payloads not decoded", principal=principal, problem=str(err), **who)
             return problem(422, str(err))
-        access.info(f"payloads {action}d", principal=principal, payloads=len(payloads), **who)
+        access.info(f"payloads {action}d", principal=principal, count=len(payloads), **who)
         return web.json_response(text=json_format.MessageToJson(result))
 
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY)
@@ -144,8 +148,9 @@ async def run(args: argparse.Namespace) -> int:
     if not tokens:
         access.error("no TRAPPEBRO_CODEC_TOKENS: refusing to serve decryption to anyone")
         return 2
-    origin = os.environ.get("TRAPPEBRO_CODEC_UI_ORIGIN", "").strip() or None
-    app = build_app(EncryptionCodec(settings.payload_keys), tokens, origin)
+    raw = os.environ.get("TRAPPEBRO_CODEC_UI_ORIGIN", "")
+    origins = frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    app = build_app(EncryptionCodec(settings.payload_keys), tokens, origins)
     return await serve(app, args.host, args.port, "codec server")
 
 
