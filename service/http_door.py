@@ -80,7 +80,7 @@ class RequestRefused(Exception):
         self.status = status
 
 
-def _too_deep(value: Any) -> bool:
+def too_deep(value: Any) -> bool:
     """Nested deeper than MAX_DEPTH, checked without recursion."""
     stack = [(value, 1)]
     while stack:
@@ -109,7 +109,7 @@ def events_of(body: bytes, max_batch: int) -> list[Any]:
         raise RequestRefused(400, "empty batch: send at least one event")
     if len(items) > max_batch:
         raise RequestRefused(413, f"batch of {len(items)} events; at most {max_batch} per request")
-    if _too_deep(parsed):
+    if too_deep(parsed):
         raise RequestRefused(400, f"body nested deeper than {MAX_DEPTH} levels")
     return items
 
