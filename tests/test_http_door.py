@@ -3,15 +3,23 @@ token, limits, and answers that name the problem. Real server, worker and Postgr
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from service.config import REPO_ROOT
 from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, DoorConfig
 from tests.door_support import CONFIG, TOKEN, Door, event, open_door, signed_headers
+from tests.keys_support import keys_env
+from tests.support import free_port
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +160,38 @@ def test_config_from_environment() -> None:
             DoorConfig.from_env({name: value})
     with pytest.raises(ValueError, match="under 16"):
         DoorConfig.from_env({"TRAPPEBRO_DOOR_TOKENS": "cs:short"})
+
+
+async def test_the_entry_point_serves_and_stops(dev_env: WorkflowEnvironment) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        **keys_env(),
+        "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "TRAPPEBRO_DOOR_PORT": str(port),
+    }
+    refused = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service.http_door", cwd=REPO_ROOT, env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await refused.communicate()
+    assert refused.returncode == 2 and b"TRAPPEBRO_DOOR_TOKENS" in err
+    env["TRAPPEBRO_DOOR_TOKENS"] = f"cs:{TOKEN}"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service.http_door", cwd=REPO_ROOT, env=env,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/health") as response:
+                        assert response.status == 200
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the door never answered")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
