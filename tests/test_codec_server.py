@@ -20,7 +20,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from service.codec import EncryptionCodec
 from service.config import REPO_ROOT
 from tests.keys_support import KEYS, keys_env
-from tests.support import free_port
+from tests.support import free_port, wait_for_log
 
 UI = "http://ui.example:8233"
 ALICE = "alice-token-0123456789abcdef"
@@ -56,11 +56,7 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Code
         )
     codec = CodecServer(f"http://127.0.0.1:{port}", proc, log)
     try:
-        for _ in range(100):
-            if "listening" in log.read_text():
-                break
-            assert proc.returncode is None, log.read_text()
-            await asyncio.sleep(0.1)
+        await wait_for_log(log, "listening", proc)
         yield codec
     finally:
         if proc.returncode is None:

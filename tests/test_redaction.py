@@ -21,6 +21,7 @@ from service.config import REPO_ROOT
 from service.redact import PERSONAL, Personal, redact
 from tests.door_support import event
 from tests.keys_support import keys_env
+from tests.support import wait_for_log
 
 # CPR-like numbers (real dates), written as case systems write them.
 SEEDS = ["150385-2237", "0703921145", "281264 3318"]
@@ -142,11 +143,7 @@ async def test_worker_and_starter_logs_hold_no_cpr(
             sys.executable, "worker.py", cwd=REPO_ROOT, env=env, stdout=out, stderr=out
         )
     try:
-        for _ in range(200):
-            if "worker started" in worker_log.read_text():
-                break
-            assert worker.returncode is None, worker_log.read_text()
-            await asyncio.sleep(0.1)
+        await wait_for_log(worker_log, "worker started", worker)
         starter = await asyncio.create_subprocess_exec(
             sys.executable,
             "starter.py",
