@@ -112,7 +112,9 @@ def build_app(
             response.headers["WWW-Authenticate"] = 'Bearer realm="trappebro-codec"'
             return response
         try:
-            payloads = json_format.Parse(await request.read(), Payloads()).payloads
+            body = await request.read()
+            # Tolerant of fields newer UIs may add: decode what is known, keep the rest out.
+            payloads = json_format.Parse(body, Payloads(), ignore_unknown_fields=True).payloads
             apply: Apply = codec.decode if action == "decode" else codec.encode
             result = Payloads(payloads=await apply(payloads))
         except (json_format.ParseError, UnicodeDecodeError):
