@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import structlog
@@ -14,6 +16,13 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.converter import DataConverter
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from service.codec import data_converter
@@ -44,11 +53,24 @@ def service_converter(settings: Settings) -> DataConverter:
     return data_converter(settings.payload_keys)
 
 
+@cache
+def service_runtime() -> Runtime:
+    """The SDK's Rust core, logging through Python's ``logging`` instead of its own console
+    writer, so its lines (workflow task failures quote error messages) are JSON and pass the
+    redaction like every other line."""
+    forward = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    only = TelemetryFilter(core_level="WARN", other_level="ERROR")
+    logs = LoggingConfig(filter=only, forwarding=forward)
+    return Runtime(telemetry=TelemetryConfig(logging=logs))
+
+
 async def connect(settings: Settings) -> Client:
     """Connect to the namespace in ``settings`` (TLS, mTLS and API key as configured by
     envconfig) with the service's data converter; raises `MissingPayloadKey` first."""
     converter = service_converter(settings)
-    return await Client.connect(**settings.temporal_connect_config(), data_converter=converter)
+    return await Client.connect(
+        **settings.temporal_connect_config(), data_converter=converter, runtime=service_runtime()
+    )
 
 
 async def list_search_attributes(client: Client) -> dict[str, IndexedValueType.ValueType] | None:

@@ -164,4 +164,6 @@ async def test_worker_and_starter_logs_hold_no_cpr(
     assert "data.job_goals[0].title: holds a CPR-like number" in said
     logged = worker_log.read_text()
     assert "case step persisted" in logged
+    # Every line came through the redacting formatter; nothing bypassed it.
+    assert [line for line in logged.splitlines() if not line.startswith("{")] == []
     assert _leaks(said) == [] and _leaks(logged) == []
