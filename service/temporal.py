@@ -64,10 +64,12 @@ def service_runtime() -> Runtime:
     return Runtime(telemetry=TelemetryConfig(logging=logs))
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, *, payloads: bool = True) -> Client:
     """Connect to the namespace in ``settings`` (TLS, mTLS and API key as configured by
-    envconfig) with the service's data converter; raises `MissingPayloadKey` first."""
-    converter = service_converter(settings)
+    envconfig) with the service's data converter; raises `MissingPayloadKey` first.
+    ``payloads=False``: an admin client that sends and reads no payloads needs no key."""
+    needs_key = payloads or settings.payload_keys is not None
+    converter = service_converter(settings) if needs_key else data_converter(None)
     return await Client.connect(
         **settings.temporal_connect_config(), data_converter=converter, runtime=service_runtime()
     )

@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import os
+import subprocess
+import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +29,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.db import create_pool
 from core.stages import Stage
 from service.codec import ENCODING, KEY_ID, EncryptionCodec, UndecryptablePayload, data_converter
-from service.config import Settings
+from service.config import DEV_KEY_FILE, REPO_ROOT, Settings
 from service.door import send
 from service.keys import KeyRing, KeyRingError, generate, parse_keys
 from service.temporal import MissingPayloadKey, service_converter
@@ -257,3 +260,38 @@ def test_no_key_is_refused_unless_plain_payloads_are_chosen() -> None:
 def test_the_fixtures_encrypt() -> None:
     # Every other workflow test runs with the codec too: the fixtures' clients carry it.
     assert isinstance(CONVERTER.payload_codec, EncryptionCodec)
+
+
+@pytest.mark.skipif(DEV_KEY_FILE.exists(), reason="a local dev key file is present")
+@pytest.mark.parametrize(
+    "command",
+    [["worker.py"], ["starter.py", "status", "K-2026-nokey"], ["-m", "service.http_door"]],
+    ids=["worker", "starter", "http_door"],
+)
+def test_entry_points_refuse_to_start_without_a_key(command: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAPPEBRO_PAYLOAD")}
+    env.update(
+        DATABASE_URL="postgresql://nobody@/none",
+        TRAPPEBRO_DOOR_TOKENS="cs:0123456789abcdef0123",
+        TEMPORAL_ADDRESS="127.0.0.1:1",
+    )
+    result = subprocess.run(
+        [sys.executable, *command], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "no payload encryption key" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(DEV_KEY_FILE.exists(), reason="a local dev key file is present")
+async def test_registering_search_attributes_needs_no_key(dev_env: WorkflowEnvironment) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAPPEBRO_PAYLOAD")}
+    env["TEMPORAL_ADDRESS"] = dev_env.client.service_client.config.target_host
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "deploy/register_search_attributes.py", cwd=REPO_ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().startswith("nothing to add")
