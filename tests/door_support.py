@@ -45,6 +45,7 @@ class Answer:
 class Door:
     http: TestClient[Any, Any]
     client: Client
+    queue: str
 
     async def post(
         self, body: bytes, headers: dict[str, str] | None = None, *, sign: bool = True
@@ -99,7 +100,7 @@ async def open_door(client: Client, database_url: str) -> AsyncIterator[Door]:
         async with create_worker(client, queue, pool, DEFAULT_POLICY):
             app = build_app(client, queue, CONFIG)
             async with TestClient(TestServer(app)) as http:
-                door = Door(http, client)
+                door = Door(http, client, queue)
                 try:
                     yield door
                 finally:

@@ -10,16 +10,20 @@ import signal
 import sys
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from service.config import REPO_ROOT
+from service.door import ingest
 from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, DoorConfig
+from tests.core_support import sample_lines
 from tests.door_support import CONFIG, TOKEN, Door, event, open_door, signed_headers
 from tests.keys_support import keys_env
 from tests.support import free_port
+from tests.workflow_support import new_case_id
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +199,25 @@ async def test_the_entry_point_serves_and_stops(dev_env: WorkflowEnvironment) ->
     finally:
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 30) == 0
+
+
+async def test_the_door_and_starter_py_answer_alike(door: Door) -> None:
+    # The shared sample, on fresh case numbers, plus what the case system gets wrong.
+    fresh = {
+        case: new_case_id("SAME") for case in {json.loads(x)["case_id"] for x in sample_lines()}
+    }
+    items = [_renamed(json.loads(line), fresh) for line in sample_lines()]
+    items += [event(restrictions=["cpr 0101701234"]), {"type": "case_opened"}, []]
+    answer = await door.send(items)
+    # starter.py's door, afterwards: the same events again, so accepted ones are duplicates.
+    report = await ingest(door.client, door.queue, [json.dumps(item) for item in items])
+    assert {(r["index"], r["field"], r["reason"]) for r in answer.body["refused"]} == {
+        (r.line - 1, r.field, r.reason) for r in report.refused
+    }
+    assert answer.body["accepted"] == report.accepted + report.duplicate
+    assert len(report.refused) >= 3
+
+
+def _renamed(item: dict[str, Any], cases: dict[str, str]) -> dict[str, Any]:
+    case = cases[item["case_id"]]
+    return {**item, "case_id": case, "event_id": f"{case}-{item['event_id']}"}
