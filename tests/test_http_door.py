@@ -203,10 +203,9 @@ async def test_the_entry_point_serves_and_stops(dev_env: WorkflowEnvironment) ->
 
 async def test_the_door_and_starter_py_answer_alike(door: Door) -> None:
     # The shared sample, on fresh case numbers, plus what the case system gets wrong.
-    fresh = {
-        case: new_case_id("SAME") for case in {json.loads(x)["case_id"] for x in sample_lines()}
-    }
-    items = [_renamed(json.loads(line), fresh) for line in sample_lines()]
+    sample = [json.loads(line) for line in sample_lines()]
+    fresh = {case: new_case_id("SAME") for case in {item["case_id"] for item in sample}}
+    items: list[Any] = [_renamed(item, fresh) for item in sample]
     items += [event(restrictions=["cpr 0101701234"]), {"type": "case_opened"}, []]
     answer = await door.send(items)
     # starter.py's door, afterwards: the same events again, so accepted ones are duplicates.
