@@ -24,8 +24,9 @@ from core.state import CaseState
 from service.config import load_settings
 from service.door import IngestReport, ingest
 from service.exit import run_main
+from service.logs import configure_logging
 from service.opening_door import opening_status
-from service.temporal import connect
+from service.temporal import MissingPayloadKey, connect
 from workflows.messages import workflow_id
 
 PROGRESS_FROM = 200  # lines: a shorter batch is done before a bar would help
@@ -148,7 +149,12 @@ async def _status(client: Client, case_id: str, as_json: bool) -> int:
 
 async def _run(args: argparse.Namespace, lines: list[str]) -> int:
     settings = load_settings()
-    client = await connect(settings)
+    configure_logging(settings.log_level)
+    try:
+        client = await connect(settings)
+    except MissingPayloadKey as err:
+        print(f"starter.py: {err}", file=sys.stderr)
+        return 2
     if args.command == "status":
         return await _status(client, args.case_id, args.json)
     if args.command == "opening":

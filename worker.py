@@ -9,7 +9,7 @@ from activities.db import create_pool
 from service.config import load_settings
 from service.exit import run_main
 from service.logs import configure_logging
-from service.temporal import connect
+from service.temporal import MissingPayloadKey, connect, service_converter
 from service.wiring import create_worker
 
 log = structlog.get_logger("worker")
@@ -20,6 +20,11 @@ async def serve() -> int:
     configure_logging(settings.log_level)
     if settings.database_url is None:
         log.error("DATABASE_URL is not set; scripts/up runs the worker on embedded defaults")
+        return 2
+    try:
+        service_converter(settings)
+    except MissingPayloadKey as err:
+        log.error(str(err))
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -49,3 +49,8 @@ def find_cpr(value: Any, path: str = "") -> Iterator[str]:
         digits = str(value)
         if contains_cpr(digits.zfill(10)) and len(digits) >= 9:
             yield path or "<root>"
+
+
+def mask_cpr(text: str, mask: str = "[cpr]") -> str:
+    """``text`` with every CPR-like number replaced by ``mask``."""
+    return _CPR_SHAPE.sub(lambda m: mask if _is_date(*m.groups()) else m.group(0), text)

@@ -28,7 +28,8 @@ from workflows.search_attributes import ALL
 async def register() -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
-    client = await connect(settings)
+    # Search attributes are plain by design: this needs no payload key.
+    client = await connect(settings, payloads=False)
     added = await register_search_attributes(client)
     target = f"namespace {settings.temporal_namespace} at {settings.temporal_address}"
     if added:

@@ -50,15 +50,17 @@ import asyncpg  # noqa: E402
 from generate import Batch, Expectation, generate, replay  # noqa: E402
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client, WorkflowExecutionStatus  # noqa: E402
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 
 from core.clock import next_wakeup  # noqa: E402
 from core.policy import load_policy_book  # noqa: E402
 from core.projection import project  # noqa: E402
 from core.state import CaseState  # noqa: E402
+from service.codec import data_converter  # noqa: E402
 from service.devstack import free_port, search_attribute_flags  # noqa: E402
 from service.door import IngestReport, ingest  # noqa: E402
 from service.exit import run_main  # noqa: E402
+from service.keys import KeyRing  # noqa: E402
+from service.keys import generate as generate_keys  # noqa: E402
 from service.postgres import EmbeddedPostgres, ensure_database, migrate, start_embedded  # noqa: E402
 from workflows.messages import workflow_id  # noqa: E402
 
@@ -149,6 +151,8 @@ class LocalStack:
     server: Child | None = None
     pg: EmbeddedPostgres | None = None
     children: list[Child] = field(default_factory=list)
+    # A key ring of its own: the worker and this client encrypt payloads as in production.
+    keys: KeyRing = field(default_factory=generate_keys)
 
     async def start(self) -> Client:
         port = free_port()
@@ -174,7 +178,8 @@ class LocalStack:
             if not self.server.running:
                 raise RuntimeError(f"temporal dev server exited:\n{self.server.tail()}")
             try:
-                return await Client.connect(self.address, data_converter=pydantic_data_converter)
+                converter = data_converter(self.keys)
+                return await Client.connect(self.address, data_converter=converter)
             except Exception:
                 if time.monotonic() > deadline:
                     raise
@@ -190,6 +195,7 @@ class LocalStack:
             TRAPPEBRO_TASK_QUEUE=task_queue,
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            TRAPPEBRO_PAYLOAD_KEYS=",".join(self.keys.to_text().split()),
         )
         env.update(extra)
         return env

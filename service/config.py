@@ -19,7 +19,10 @@ Service settings:
 - ``TRAPPEBRO_POLICY``: policy file (default ``policies/default.toml``); a relative path
   is taken from the repository root so it does not depend on the working directory;
 - ``LOG_LEVEL``: ``DEBUG``, ``INFO`` (default), ``WARNING``, ``ERROR`` or ``CRITICAL``;
-- ``TRAPPEBRO_DB_POOL_MAX``: largest asyncpg pool size (default 10).
+- ``TRAPPEBRO_DB_POOL_MAX``: largest asyncpg pool size (default 10);
+- ``TRAPPEBRO_PAYLOAD_KEYS`` / ``TRAPPEBRO_PAYLOAD_KEY_FILE``: the payload encryption key
+  ring (see service/keys.py); without one, clients refuse to connect unless
+  ``TRAPPEBRO_PLAINTEXT_PAYLOADS=1`` says plain payloads are intended.
 
 An empty variable counts as unset, which is what ``FOO= command`` usually means.
 """
@@ -33,6 +36,8 @@ from pathlib import Path
 
 from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
 
+from service.keys import KeyRing, load_keyring
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
@@ -41,6 +46,8 @@ DEFAULT_TASK_QUEUE = "trappebro-cases"
 DEFAULT_POLICY = "policies/default.toml"
 DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_DB_POOL_MAX = 10
+# Written by the dev stack on first start; gitignored with the rest of .data/.
+DEV_KEY_FILE = REPO_ROOT / ".data" / "payload-keys"
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -56,6 +63,8 @@ class Settings:
     policy_path: Path = REPO_ROOT / DEFAULT_POLICY
     log_level: str = DEFAULT_LOG_LEVEL
     db_pool_max: int = DEFAULT_DB_POOL_MAX
+    payload_keys: KeyRing | None = None
+    plaintext_payloads: bool = False
 
     @property
     def temporal_address(self) -> str:
@@ -106,6 +115,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not policy.is_absolute():
         policy = REPO_ROOT / policy
 
+    plaintext = (_get(environ, "TRAPPEBRO_PLAINTEXT_PAYLOADS") or "0").lower()
+    if plaintext not in ("0", "1", "false", "true"):
+        raise ValueError(f"TRAPPEBRO_PLAINTEXT_PAYLOADS must be 0 or 1, not {plaintext!r}")
+
     return Settings(
         temporal=temporal,
         task_queue=_get(environ, "TRAPPEBRO_TASK_QUEUE") or DEFAULT_TASK_QUEUE,
@@ -113,4 +126,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         policy_path=policy,
         log_level=log_level,
         db_pool_max=db_pool_max,
+        payload_keys=load_keyring(environ, DEV_KEY_FILE),
+        plaintext_payloads=plaintext in ("1", "true"),
     )

@@ -2,7 +2,10 @@
 
 Starts the Temporal dev server (with Web UI) and an embedded PostgreSQL, both keeping
 their data under ``.data/`` so cases survive a restart, registers the search attributes,
-migrates the database and runs ``worker.py`` against them. Ctrl-C (or SIGTERM) stops it
+migrates the database and runs ``worker.py`` against them. Payloads are encrypted with the
+configured keys or, when none are, with ``.data/payload-keys`` (made on first start); the
+codec server runs beside the UI, which is pointed at it, with tokens in ``.data/codec-tokens``
+unless ``TRAPPEBRO_CODEC_TOKENS`` is set. Ctrl-C (or SIGTERM) stops it
 all in dependency order: the worker first (so it can finish its tasks), then Temporal,
 then PostgreSQL. A second Ctrl-C stops waiting for the worker and kills it.
 
@@ -32,8 +35,10 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.envconfig import ClientConfigProfile
 
+from service.auth import ensure_secrets_file, load_secrets
 from service.config import REPO_ROOT, Settings, load_settings
 from service.exit import run_main
+from service.keys import ensure_key_file, read_key_file
 from service.logs import configure_logging
 from service.postgres import DEFAULT_DATA_DIR, EmbeddedPostgres, migrate, resolve_database_url
 from service.temporal import connect, register_search_attributes
@@ -43,6 +48,11 @@ log = structlog.get_logger("service.devstack")
 
 DEFAULT_PORT = 7233
 DEFAULT_UI_PORT = 8233
+# The codec server's principals in a generated token file: ops staff at the CLI, and the
+# Web UI, which cannot send a header and carries its token in the endpoint URL.
+CODEC_PRINCIPALS = ("ops-dev", "web-ui")
+KEY_FILE_VAR = "TRAPPEBRO_PAYLOAD_KEY_FILE"
+TOKENS_VAR = "TRAPPEBRO_CODEC_TOKENS"
 DEFAULT_IP = "127.0.0.1"
 DEMO_POLICY = "policies/demo.toml"
 WORKER_SCRIPT = REPO_ROOT / "worker.py"
@@ -112,6 +122,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="Temporal gRPC port")
     parser.add_argument("--ui-port", type=int, default=DEFAULT_UI_PORT, help="Web UI port")
     parser.add_argument("--ip", default=DEFAULT_IP, help="address Temporal and the UI bind to")
+    parser.add_argument(
+        "--codec-port", type=int, default=None, help="codec server port (default: UI port + 1)"
+    )
     return parser.parse_args(argv)
 
 
@@ -123,6 +136,8 @@ class Stack:
     server_output: asyncio.Task[None] | None = None
     pg: EmbeddedPostgres | None = None
     worker: asyncio.subprocess.Process | None = None
+    codec: asyncio.subprocess.Process | None = None
+    codec_endpoint: str = ""
     stopping: bool = False
     # Dev-server lines logged after shutdown began: the server reports its own shutdown
     # as a burst of errors, shown only if it then exits with a failure.
@@ -163,6 +178,8 @@ async def start_temporal(
     ]
     if namespace != "default":
         command += ["--namespace", namespace]
+    if stack.codec_endpoint:
+        command += ["--ui-codec-endpoint", stack.codec_endpoint]
     command += search_attribute_flags()
     stack.server = await asyncio.create_subprocess_exec(
         *command,
@@ -208,8 +225,51 @@ async def start_postgres(stack: Stack, base: Settings, pg_dir: Path) -> str:
     return database_url
 
 
-def worker_env(settings: Settings, database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
+def payload_key_env(base: Settings, data_dir: Path) -> dict[str, str]:
+    """The key variables for the stack's processes: none when keys are configured (or plain
+    payloads chosen); else the dev key file in ``data_dir``, made on first start."""
+    configured = any(os.environ.get(n) for n in ("TRAPPEBRO_PAYLOAD_KEYS", KEY_FILE_VAR))
+    if configured or base.plaintext_payloads:
+        return {}
+    path = data_dir / "payload-keys"
+    ensure_key_file(path)
+    return {KEY_FILE_VAR: str(path)}
+
+
+def codec_env(args: argparse.Namespace, keys: dict[str, str]) -> tuple[dict[str, str], str]:
+    """The codec server's environment, and the endpoint the UI calls (with the ``web-ui``
+    token in its path when there is one: the UI cannot send a header)."""
+    env = {**os.environ, **keys, "PYTHONUNBUFFERED": "1"}
+    tokens = load_secrets(env, TOKENS_VAR)
+    if not tokens:
+        path = args.data_dir / "codec-tokens"
+        tokens = ensure_secrets_file(path, CODEC_PRINCIPALS)
+        env[f"{TOKENS_VAR}_FILE"] = str(path)
+    ui = [f"http://{host}:{args.ui_port}" for host in dict.fromkeys([args.ip, "localhost"])]
+    env.setdefault("TRAPPEBRO_CODEC_UI_ORIGIN", ",".join(ui))
+    env["TRAPPEBRO_CODEC_HOST"], env["TRAPPEBRO_CODEC_PORT"] = args.ip, str(args.codec_port)
+    ui_token = dict(tokens.entries).get("web-ui")
+    endpoint = f"http://{args.ip}:{args.codec_port}" + (f"/{ui_token}" if ui_token else "")
+    return env, endpoint
+
+
+async def start_codec_server(stack: Stack, env: dict[str, str]) -> None:
+    stack.codec = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "service.codec_server",
+        cwd=REPO_ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    log.info("codec server started", pid=stack.codec.pid, port=env["TRAPPEBRO_CODEC_PORT"])
+
+
+def worker_env(
+    settings: Settings, database_url: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    env = {**os.environ, **(extra or {})}
     # The worker must reach this stack's server whatever profile or cloud credentials the
     # shell carries, so drop every TEMPORAL_* setting and name the local server instead.
     for name in [n for n in env if n.startswith("TEMPORAL_")]:
@@ -264,6 +324,8 @@ async def shutdown(stack: Stack, force: asyncio.Event) -> bool:
     ok = True
     if stack.worker is not None:
         await stop_process(stack.worker, "worker", WORKER_STOP_TIMEOUT, force)
+    if stack.codec is not None:
+        await stop_process(stack.codec, "codec server", SERVER_STOP_TIMEOUT, force)
     if stack.server is not None:
         status = await stop_process(stack.server, "temporal", SERVER_STOP_TIMEOUT, force)
         if stack.server_output is not None:
@@ -292,17 +354,19 @@ async def wait_until_done(stack: Stack, stop: asyncio.Event) -> int:
     }
     if stack.worker is not None:
         waits[asyncio.ensure_future(stack.worker.wait())] = "worker"
+    if stack.codec is not None:
+        waits[asyncio.ensure_future(stack.codec.wait())] = "codec server"
     done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     for future in pending:
         future.cancel()
     reason = waits[next(iter(done))]
     if reason == "signal":
         return 0
-    proc = stack.worker if reason == "worker" else stack.server
+    proc = {"worker": stack.worker, "codec server": stack.codec}.get(reason, stack.server)
     assert proc is not None and proc.returncode is not None
     code = proc.returncode
     log.error("process exited; stopping the stack", process=reason, status=code)
-    # A worker that exits, even with 0, is a failure of the stack; a signal death N is 128+N.
+    # A part that exits, even with 0, is a failure of the stack; a signal death N is 128+N.
     return code if code > 0 else 128 - code if code < 0 else 1
 
 
@@ -322,6 +386,7 @@ def print_banner(
         ("Web UI", f"http://{args.ip}:{args.ui_port}"),
         ("Temporal", f"{settings.temporal_address}, namespace {settings.temporal_namespace}"),
         ("PostgreSQL", f"{database_url}  ({where})"),
+        ("Codec", _codec_row(args, stack)),
         ("Worker", worker),
         ("Try", ".venv/bin/python starter.py demo"),
         ("", ".venv/bin/python starter.py ingest FILE"),
@@ -330,6 +395,14 @@ def print_banner(
     console.print("[bold green]trappebro dev stack is up[/]  (Ctrl-C stops it)")
     for label, value in rows:
         console.print(Text.assemble((f"  {label:<12}", "bold"), value))
+
+
+def _codec_row(args: argparse.Namespace, stack: Stack) -> str:
+    if stack.codec is None:
+        return "not started: payloads are plain (TRAPPEBRO_PLAINTEXT_PAYLOADS)"
+    configured = os.environ.get(TOKENS_VAR) or os.environ.get(f"{TOKENS_VAR}_FILE")
+    tokens = "as configured" if configured else _show_path(args.data_dir / "codec-tokens")
+    return f"http://{args.ip}:{args.codec_port}, the UI decodes through it (tokens: {tokens})"
 
 
 def _show_path(path: Path) -> str:
@@ -378,7 +451,14 @@ async def run(args: argparse.Namespace) -> int:
     stack = Stack()
     status = 0
     postgres: asyncio.Task[str] | None = None
+    args.codec_port = args.codec_port or args.ui_port + 1
+    keys = payload_key_env(base, args.data_dir)
+    if keys:
+        settings = replace(settings, payload_keys=read_key_file(Path(keys[KEY_FILE_VAR])))
     try:
+        if settings.payload_keys is not None:
+            env, stack.codec_endpoint = codec_env(args, keys)
+            await start_codec_server(stack, env)
         await start_temporal(stack, temporal, args, settings.temporal_namespace)
         # PostgreSQL starts while Temporal does: they do not depend on each other.
         postgres = asyncio.create_task(start_postgres(stack, base, args.data_dir / "postgres"))
@@ -391,7 +471,7 @@ async def run(args: argparse.Namespace) -> int:
             raise Interrupted
 
         if not args.no_worker:
-            await start_worker(stack, worker_env(settings, database_url))
+            await start_worker(stack, worker_env(settings, database_url, keys))
         print_banner(settings, args, database_url, stack)
 
         status = await wait_until_done(stack, stop)

@@ -14,6 +14,8 @@ from typing import TextIO
 import structlog
 from structlog.typing import Processor
 
+from service.redact import redact
+
 _HANDLER_NAME = "trappebro-json"
 
 
@@ -32,7 +34,8 @@ class _StderrHandler(logging.StreamHandler[TextIO]):
 def configure_logging(level: str = "INFO") -> None:
     """Send structlog and stdlib logging to stderr as JSON lines at ``level``.
 
-    Each line has ``timestamp`` (ISO 8601, UTC), ``level``, ``event``, ``logger`` and any
+    Every line passes `service.redact.redact`: no CPR-like number or personal field in
+    it. Each line has ``timestamp`` (ISO 8601, UTC), ``level``, ``event``, ``logger`` and any
     context bound with ``structlog.contextvars.bind_contextvars``. Safe to call again (for
     instance with another level): it replaces its own handler instead of adding one.
     """
@@ -66,6 +69,8 @@ def configure_logging(level: str = "INFO") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            # Last before rendering, so it sees the traceback text and library records too.
+            redact,
             structlog.processors.JSONRenderer(),
         ],
     )

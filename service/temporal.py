@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import structlog
@@ -13,20 +15,63 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
+from service.codec import data_converter
 from service.config import Settings
 from workflows.search_attributes import ALL
 
 log = structlog.get_logger(__name__)
 
 
-async def connect(settings: Settings) -> Client:
-    """Connect to the namespace in ``settings``, with the pydantic data converter every
-    workflow and activity payload of the service relies on."""
+class MissingPayloadKey(RuntimeError):
+    """No payload key configured, and plain payloads were not explicitly allowed."""
+
+
+NO_KEY = (
+    "no payload encryption key: set TRAPPEBRO_PAYLOAD_KEYS or TRAPPEBRO_PAYLOAD_KEY_FILE "
+    "(scripts/up makes .data/payload-keys), or TRAPPEBRO_PLAINTEXT_PAYLOADS=1 to send "
+    "citizens' data in clear on purpose"
+)
+
+
+def service_converter(settings: Settings) -> DataConverter:
+    """The one converter every client and worker of the service uses: pydantic JSON with
+    the payload codec of ``settings`` (see service/codec.py)."""
+    if settings.payload_keys is None and not settings.plaintext_payloads:
+        raise MissingPayloadKey(NO_KEY)
+    if settings.payload_keys is None:
+        log.warning("payloads are NOT encrypted (TRAPPEBRO_PLAINTEXT_PAYLOADS=1)")
+    return data_converter(settings.payload_keys)
+
+
+@cache
+def service_runtime() -> Runtime:
+    """The SDK's Rust core, logging through Python's ``logging`` instead of its own console
+    writer, so its lines (workflow task failures quote error messages) are JSON and pass the
+    redaction like every other line."""
+    forward = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    only = TelemetryFilter(core_level="WARN", other_level="ERROR")
+    logs = LoggingConfig(filter=only, forwarding=forward)
+    return Runtime(telemetry=TelemetryConfig(logging=logs))
+
+
+async def connect(settings: Settings, *, payloads: bool = True) -> Client:
+    """Connect to the namespace in ``settings`` (TLS, mTLS and API key as configured by
+    envconfig) with the service's data converter; raises `MissingPayloadKey` first.
+    ``payloads=False``: an admin client that sends and reads no payloads needs no key."""
+    needs_key = payloads or settings.payload_keys is not None
+    converter = service_converter(settings) if needs_key else data_converter(None)
     return await Client.connect(
-        **settings.temporal_connect_config(), data_converter=pydantic_data_converter
+        **settings.temporal_connect_config(), data_converter=converter, runtime=service_runtime()
     )
 
 

@@ -1,5 +1,6 @@
 """Session-wide real servers for the tests: PostgreSQL, the Temporal time-skipping test
 server and the Temporal dev server. No mocks of either: what passes here runs there.
+Both Temporal clients encrypt payloads with the session's own keys (tests/keys_support.py).
 
 Fixtures:
     pg_admin_url   (session) URL of a maintenance database on a real PostgreSQL server
@@ -20,12 +21,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from service.exit import hard_exit
 from service.postgres import migrate, start_embedded
 from service.temporal import register_search_attributes
+from tests.keys_support import CONVERTER
 from tests.support import create_database, drop_database, require_executable
 from workflows.search_attributes import ALL
 
@@ -112,7 +113,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """Java time-skipping test server: timers of days pass in milliseconds."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=require_executable("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
     )
     try:
         # It starts with no custom search attributes; workflows that upsert them fail.
@@ -127,7 +128,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The real Temporal server (CLI dev server, in memory) with real visibility queries."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=require_executable("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
         search_attributes=ALL,
         dev_server_log_level="error",
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from asyncio.subprocess import Process
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
@@ -16,6 +19,7 @@ __all__ = [
     "free_port",
     "require_executable",
     "table_names",
+    "wait_for_log",
 ]
 
 
@@ -54,3 +58,12 @@ async def table_names(url: str) -> set[str]:
     finally:
         await conn.close()
     return {row["table_name"] for row in rows}
+
+
+async def wait_for_log(log: Path, text: str, proc: Process, limit: float = 20.0) -> None:
+    """Until ``text`` shows in the log file of ``proc``; fails if it exits first."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while text not in (seen := await asyncio.to_thread(log.read_text, errors="replace")):
+        assert proc.returncode is None, seen
+        assert asyncio.get_running_loop().time() < deadline, f"no {text!r} in {limit:.0f}s"
+        await asyncio.sleep(0.1)

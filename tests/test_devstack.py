@@ -44,6 +44,18 @@ async def _wait_for(what: str, check: Callable[[], bool], proc: Process) -> None
         await asyncio.sleep(0.2)
 
 
+def _codec_status(port: int) -> int | None:
+    """What the codec server answers an unauthenticated decode (None: nothing listens)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/decode", data=b"{}", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as err:
+        return err.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
 def _postmaster_pid(pgdata: Path) -> int | None:
     pidfile = pgdata / "postmaster.pid"
     return int(pidfile.read_text().split()[0]) if pidfile.exists() else None
@@ -58,7 +70,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.timeout(300)
 async def test_devstack_starts_and_stops_cleanly(tmp_path: Path) -> None:
-    port, ui_port = free_port(), free_port()
+    port, ui_port, codec_port = free_port(), free_port(), free_port()
     data_dir = tmp_path / "data"
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     env = dict(os.environ)
@@ -75,6 +87,8 @@ async def test_devstack_starts_and_stops_cleanly(tmp_path: Path) -> None:
             str(port),
             "--ui-port",
             str(ui_port),
+            "--codec-port",
+            str(codec_port),
             cwd=REPO_ROOT,
             env=env,
             stdout=stdout,
@@ -89,6 +103,10 @@ async def test_devstack_starts_and_stops_cleanly(tmp_path: Path) -> None:
         assert children, "the Temporal dev server should be a child process"
         postmaster = _postmaster_pid(data_dir / "postgres")
         assert postmaster is not None and _alive(postmaster)
+        # Payloads are encrypted with a key made for this data folder, owner-readable only;
+        # the codec server beside the UI refuses callers without a token.
+        assert (data_dir / "payload-keys").stat().st_mode & 0o077 == 0
+        await _wait_for("codec server", lambda: _codec_status(codec_port) == 401, proc)
 
         client = await Client.connect(f"127.0.0.1:{port}")
         listed = await list_search_attributes(client)
@@ -110,6 +128,7 @@ async def test_devstack_starts_and_stops_cleanly(tmp_path: Path) -> None:
         assert not _alive(postmaster), "PostgreSQL left running"
         assert not (data_dir / "postgres" / "postmaster.pid").exists()
         assert not _http_ok(f"http://127.0.0.1:{ui_port}/")
+        assert _codec_status(codec_port) is None
         assert (data_dir / "temporal.db").exists()  # kept for the next start
         assert "Traceback" not in err.read_text()
     finally:
