@@ -71,11 +71,11 @@ def next_wakeup(state: CaseState) -> datetime | None:
     the ladder (the deadline itself, then each level and reminder after it)."""
     if not state.opened or state.closed or state.policy is None:
         return None
-    times = [t for t in (_window_opening(state), _next_rung(state)) if t is not None]
+    times = [t for t in (window_opening(state), _next_rung(state)) if t is not None]
     return min(times, default=None)
 
 
-def _window_opening(state: CaseState) -> datetime | None:
+def window_opening(state: CaseState) -> datetime | None:
     """A ready case hands over by itself when the window opens, whatever its deadline."""
     if state.stage is Stage.CV_READINESS and state.cv_complete and not state.paused:
         return handover_window_opens(state)
@@ -98,7 +98,7 @@ def run_clock(state: CaseState, now: datetime) -> tuple[CaseState, list[Effect]]
     """Fire everything that fell due by `now`, oldest first, each exactly once."""
     effects: list[Effect] = []
     while (due := next_wakeup(state)) is not None and due <= now:
-        opening = _window_opening(state)
+        opening = window_opening(state)
         if opening is not None and opening <= due:
             state, more = enter_handover(state, due)
         elif state.escalation_level >= 3:
@@ -148,7 +148,7 @@ def _repeat(state: CaseState, due: datetime, now: datetime) -> tuple[CaseState, 
 
 def _never(state: CaseState) -> datetime:
     # Reminders stop collapsing at the window opening: the handover comes first.
-    return _window_opening(state) or datetime.max.replace(tzinfo=UTC)
+    return window_opening(state) or datetime.max.replace(tzinfo=UTC)
 
 
 def note(state: CaseState, at: datetime, what: str) -> CaseState:

@@ -20,6 +20,7 @@ from core.durations import end_of_day
 from core.stages import Stage
 from service.door import ingest
 from tests.core_support import CONSULTANT, CPH, ROOT, SAMPLE
+from tests.keys_support import keys_env
 from tests.opening_support import OpeningRun, opening_data, opening_event
 from tests.workflow_support import Harness, eventually, new_case_id, open_harness, reach
 from workflows import search_attributes as sa
@@ -212,6 +213,7 @@ async def test_starter_ingests_openings_and_shows_one(
     async with open_harness(dev_env, clean_db) as dh:
         env = {
             **os.environ,
+            **keys_env(),
             "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
             "TEMPORAL_NAMESPACE": dev_env.client.namespace,
             "TRAPPEBRO_TASK_QUEUE": dh.queue,
