@@ -18,7 +18,7 @@ _ROLE = {1: "owner", 2: "team lead", 3: "department head"}
 def when(moment: datetime | None, tz_name: str = "Europe/Copenhagen") -> str:
     if moment is None:
         return "none"
-    return moment.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def recipients(state: CaseState, level: int) -> tuple[str, ...]:

@@ -226,7 +226,7 @@ def test_the_whole_ladder_for_a_missed_job_goal_talk() -> None:
     text = escalations(case.effects)[0].text
     assert text == (
         f"Case {CASE} (Norddjurs), stage JOB_GOAL_TALK: it has waited for the early job-goal "
-        "talk; deadline 2026-11-16 09:00, owner sb-02. Level 1 (owner): please act."
+        "talk; deadline 2026-11-16 09:00 CET, owner sb-02. Level 1 (owner): please act."
     )
     assert escalations(case.effects)[2].text.endswith(
         "Level 3 (department head): the case is stalled."
@@ -242,7 +242,7 @@ def test_a_long_outage_collapses_into_one_reminder() -> None:
     message = only_message(case.tick(local("2027-01-20 12:00")).effects)
     assert message.message_key == f"{CASE}/escalation/1/3r8"
     assert message.due_at == local("2027-01-20 09:00")
-    assert message.text.endswith("Sent late: this was due 2027-01-20 09:00.")
+    assert message.text.endswith("Sent late: this was due 2027-01-20 09:00 CET.")
     assert next_wakeup(case.state) == local("2027-01-27 09:00")
 
 
@@ -288,7 +288,7 @@ def test_an_event_fires_what_fell_due_before_it_and_leaves_later_rungs_to_the_ti
     assert only_message(decision.effects).recipients == ("sb-02",)  # the owner at the time
     tick = case.tick(local("2026-11-20 09:00"))
     assert keys(tick.effects) == [f"{CASE}/escalation/1/2"]
-    assert "Sent late: this was due 2026-11-18 09:00." in only_message(tick.effects).text
+    assert "Sent late: this was due 2026-11-18 09:00 CET." in only_message(tick.effects).text
 
 
 # --- the handover ------------------------------------------------------------------------
@@ -308,7 +308,7 @@ def test_handover_is_sent_at_once_when_the_fit_date_is_within_the_window() -> No
     message = only_message(decision.effects)
     assert message.message_key == f"{CASE}/handover_requested/3"
     assert message.recipients == ("virksomhedsservice", "sb-02")
-    assert message.text.endswith("Please accept by 2026-11-19 10:00.")
+    assert message.text.endswith("Please accept by 2026-11-19 10:00 CET.")
 
 
 def test_handover_waits_for_the_window_and_then_goes_by_itself() -> None:
@@ -696,7 +696,7 @@ def test_a_late_backlog_escalates_at_once_and_says_so() -> None:
         f"{CASE}/escalation/1/3r1",
     ]
     texts = [m.text for m in messages(tick.effects)]
-    assert texts[0].endswith("Sent late: this was due 2026-11-16 09:00.")
+    assert texts[0].endswith("Sent late: this was due 2026-11-16 09:00 CET.")
     assert all("Sent late" in t for t in texts)
     assert case.state.stalled is True
 
