@@ -23,6 +23,11 @@ class DigestLine:
     escalation_level: int
 
 
+def local_day(moment: datetime, timezone: str) -> date:
+    """The calendar day ``moment`` falls on in ``timezone`` (the digest's day)."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
 def digest_key(team: str, day: date) -> str:
     return f"digest/{team}/{day.isoformat()}"
 

@@ -6,13 +6,13 @@ started late writes the digest of the day it stands for; started by hand, it is 
 """
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
     from activities.names import WRITE_DIGEST
+    from core.digest import local_day
     from workflows.digest_messages import (
         DIGEST_TIMEZONE,
         DIGEST_WORKFLOW,
@@ -29,7 +29,8 @@ class DigestWorkflow:
     @workflow.run
     async def run(self) -> DigestResult:
         moment = workflow.info().typed_search_attributes.get(SCHEDULED_AT) or workflow.now()
-        day = moment.astimezone(ZoneInfo(DIGEST_TIMEZONE)).date()
+        # Through the core: the sandbox's proxied zoneinfo is not a tzinfo to datetime.
+        day = local_day(moment, DIGEST_TIMEZONE)
         request = DigestRequest(day=day)
         result: DigestResult = await workflow.execute_activity(
             WRITE_DIGEST,
