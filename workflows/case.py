@@ -188,7 +188,7 @@ class CaseWorkflow:
         if not effects and not changed:
             return
         projection = project(self._state) if self._state.opened else None
-        apart = match and projection is not None and workflow.patched(SUGGEST_APART)
+        apart = match and projection is not None and self._suggest_apart()
         request = PersistRequest(
             case_id=self._state.case_id,
             effects=tuple(effects),
@@ -199,6 +199,10 @@ class CaseWorkflow:
         if apart and projection is not None:
             suggest = SuggestRequest(projection=projection)
             await self._activity(SUGGEST_OPENINGS, suggest, suggest.summary())
+
+    def _suggest_apart(self) -> bool:
+        """Asked only where the paths part (a case entering MATCHING), as patches must be."""
+        return workflow.patched(SUGGEST_APART)
 
     async def _activity(self, name: str, request: object, summary: str) -> None:
         await workflow.execute_activity(
