@@ -20,6 +20,9 @@ from workflows.opening import OpeningWorkflow
 # The core is deterministic pure Python: share it with the sandbox instead of re-importing
 # it (and pydantic, holidays) for every workflow run.
 PASSTHROUGH = ("core", "holidays", "pydantic", "pydantic_core", "annotated_types", "zoneinfo")
+# Longer than the longest activity (a 30 s transaction), so a stop never cuts one; deploy/
+# gives the process longer still before a SIGKILL.
+GRACEFUL_SHUTDOWN = timedelta(seconds=35)
 
 
 def create_worker(
@@ -49,6 +52,5 @@ def create_worker(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),
         max_concurrent_activities=max_concurrent_activities,
-        # Longer than the longest activity (a 30 s transaction), so a stop never cuts one.
-        graceful_shutdown_timeout=timedelta(seconds=35),
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
