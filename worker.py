@@ -9,7 +9,9 @@ from activities.db import create_pool
 from service.config import load_settings
 from service.exit import run_main
 from service.logs import configure_logging
-from service.temporal import MissingPayloadKey, connect, service_converter
+from service.operations import Health, operations
+from service.temporal import MissingPayloadKey, connect, service_converter, service_runtime
+from service.tracing import TracingUnavailable, tracing_interceptors
 from service.wiring import create_worker
 
 log = structlog.get_logger("worker")
@@ -23,7 +25,8 @@ async def serve() -> int:
         return 2
     try:
         service_converter(settings)
-    except MissingPayloadKey as err:
+        interceptors = tracing_interceptors(settings)
+    except (MissingPayloadKey, TracingUnavailable) as err:
         log.error(str(err))
         return 2
     stop = asyncio.Event()
@@ -32,17 +35,24 @@ async def serve() -> int:
         loop.add_signal_handler(sig, stop.set)
     pool = await create_pool(settings.database_url, settings.db_pool_max)
     try:
-        client = await connect(settings)
+        client = await connect(settings, metrics=True, interceptors=interceptors)
         worker = create_worker(client, settings.task_queue, pool, settings.policy_path)
-        log.info(
-            "worker started",
-            task_queue=settings.task_queue,
-            namespace=settings.temporal_namespace,
-            address=settings.temporal_address,
-            policy=settings.policy_path.name,
-        )
-        async with worker:
+        health = Health(client, pool)
+        meter = service_runtime(settings.metrics_address).metric_meter
+        ops = operations(health, settings.health_address, meter, settings.metrics_interval)
+        async with ops, worker:
+            health.polling = True
+            log.info(
+                "worker started",
+                task_queue=settings.task_queue,
+                namespace=settings.temporal_namespace,
+                address=settings.temporal_address,
+                policy=settings.policy_path.name,
+                metrics=settings.metrics_address,
+                health=settings.health_address,
+            )
             await stop.wait()
+            health.stopping = True
             log.info("worker stopping: finishing running tasks")
     finally:
         await pool.close()

@@ -3,3 +3,5 @@
 LOAD_POLICY = "load_policy"
 PERSIST_CASE = "persist_case"
 PERSIST_OPENING = "persist_opening"
+SUGGEST_OPENINGS = "suggest_openings"
+WRITE_DIGEST = "write_digest"

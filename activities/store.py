@@ -19,11 +19,12 @@ from temporalio import activity
 
 from activities.db import versioned_upsert
 from activities.matching import openings_for_case, write_suggestions
-from activities.names import PERSIST_CASE
+from activities.names import PERSIST_CASE, SUGGEST_OPENINGS
 from core.events import json_data
 from core.projection import Projection
 from core.state import LogEvent, RecordRefusal, SendMessage
-from workflows.messages import PersistRequest
+from service.metrics import count_escalation, count_refusal
+from workflows.messages import PersistRequest, SuggestRequest
 
 log = structlog.get_logger("activities.store")
 
@@ -36,11 +37,13 @@ _OUTBOX = """
 INSERT INTO outbox (message_key, case_id, kind, stage, level, recipients, message, due_at)
 VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
 ON CONFLICT (message_key) DO NOTHING
+RETURNING message_key
 """
 _REFUSAL = """
 INSERT INTO refused_event (case_id, event_id, delivery, field, reason, refused_at)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT DO NOTHING
+RETURNING event_id
 """
 _PROJECTION_COLUMNS = (
     "case_id", "version", "municipality", "stage", "department", "owner", "team", "consultant",
@@ -67,16 +70,41 @@ class CaseStore:
         async with self._pool.acquire() as conn, conn.transaction():
             if logs:
                 await conn.executemany(_LOG_EVENT, [_log_row(e) for e in logs])
-            if messages:
-                await conn.executemany(_OUTBOX, [_outbox_row(m) for m in messages])
-            if refusals:
-                await conn.executemany(_REFUSAL, [_refusal_row(r) for r in refusals])
+            # One row at a time, to know which were new: the metrics count those only.
+            written = [m for m in messages if await conn.fetchval(_OUTBOX, *_outbox_row(m))]
+            new_refusals = [r for r in refusals if await conn.fetchval(_REFUSAL, *_refusal_row(r))]
             if request.projection is not None:
                 await conn.execute(_PROJECTION, *_projection_row(request.projection))
             if request.match_openings and request.projection is not None:
                 found = await openings_for_case(conn, request.projection)
                 await write_suggestions(conn, found, found_by="case_matching")
         _log_step(request, len(logs), messages, len(refusals))
+        _count(written, new_refusals)
+
+    @activity.defn(name=SUGGEST_OPENINGS)
+    async def suggest_openings(self, request: SuggestRequest) -> int:
+        """Suggest the best open openings to a case that entered MATCHING; the number found.
+        Idempotent: each (opening, case) pair is written once (see the module doc)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            found = await openings_for_case(conn, request.projection)
+            await write_suggestions(conn, found, found_by="case_matching")
+        log.info(
+            "openings suggested",
+            case_id=request.projection.case_id,
+            workflow_id=activity.info().workflow_id,
+            found=len(found),
+        )
+        return len(found)
+
+
+def _count(messages: list[SendMessage], refusals: list[RecordRefusal]) -> None:
+    """Business metrics, after the commit: only what this attempt really wrote."""
+    meter = activity.metric_meter()
+    for message in messages:
+        if message.message_kind == "escalation" and message.level is not None:
+            count_escalation(meter, message.level, message.stage)
+    for refusal in refusals:
+        count_refusal(meter, refusal.field, refusal.reason)
 
 
 def _log_step(

@@ -1,4 +1,5 @@
-"""Register the service's search attributes on a Temporal cluster; safe to run again.
+"""Register the service's search attributes and the daily digest schedule on a Temporal
+cluster; safe to run again (and on every deploy: it brings the schedule in line).
 
     TEMPORAL_ADDRESS=temporal.example:7233 TEMPORAL_NAMESPACE=jobcentre \\
         python deploy/register_search_attributes.py
@@ -7,10 +8,13 @@ Connection settings are the usual TEMPORAL_* variables or a TEMPORAL_PROFILE (se
 service/config.py). Run it once per namespace before the first worker deploys: workflows
 fail to upsert attributes the namespace does not know. Temporal Cloud may refuse the
 operator call; add the attributes there with ``tcld`` or the Cloud UI instead.
+The schedule starts the digest workflow on ``TRAPPEBRO_TASK_QUEUE``; a pause set by ops
+is kept. ``--no-schedule`` registers the search attributes only.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from pathlib import Path
@@ -21,11 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from service.config import load_settings
 from service.exit import run_main
 from service.logs import configure_logging
+from service.schedules import ensure_digest_schedule
 from service.temporal import connect, register_search_attributes
+from workflows.digest_messages import DIGEST_SCHEDULE_ID
 from workflows.search_attributes import ALL
 
 
-async def register() -> int:
+async def register(schedule: bool) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
     # Search attributes are plain by design: this needs no payload key.
@@ -36,11 +42,17 @@ async def register() -> int:
         print(f"added to {target}: {', '.join(added)}")
     else:
         print(f"nothing to add: {target} already has {', '.join(key.name for key in ALL)}")
+    if schedule:
+        done = await ensure_digest_schedule(client, settings.task_queue)
+        print(f"digest schedule {DIGEST_SCHEDULE_ID} {done} on {target}")
     return 0
 
 
 def main() -> int:
-    return asyncio.run(register())
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-schedule", action="store_true", help="search attributes only")
+    args = parser.parse_args()
+    return asyncio.run(register(schedule=not args.no_schedule))
 
 
 if __name__ == "__main__":

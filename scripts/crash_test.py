@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -422,16 +422,33 @@ async def check_workflows(client: Client, run: Run) -> None:
     run.check(totals["EVENT_TYPE_WORKFLOW_TASK_FAILED"] == 0, "a workflow task failed")
 
 
+# What disturbs the worker while the batch is in flight: given the run, the worker and a
+# way to start a new one. The crash test kills it; scripts/restart_test.py stops it.
+Disturb = Callable[[Run, Child, Callable[[], Awaitable[None]]], Coroutine[Any, Any, None]]
+
+
 async def crash_test(args: argparse.Namespace) -> Run:
     rng = random.Random(args.seed)
+
+    async def kill(run: Run, worker: Child, start: Callable[[], Awaitable[None]]) -> None:
+        await chaos(run, worker, start, args.kills, rng)
+
+    return await batch_under(args, "crash", kill)
+
+
+async def batch_under(
+    args: argparse.Namespace, name: str, disturb: Disturb, **worker_env: str
+) -> Run:
+    """Ingest a generated batch through a throwaway stack while `disturb` runs, then wait
+    for the cases to settle and check the database and the histories against the core."""
     policy = REPO_ROOT / POLICY
     batch = generate(args.cases, args.seed, policy_path=policy)
     run = Run(batch, replay(batch.lines, load_policy_book(policy), batch.now))
-    queue = f"crash-{batch.case_ids[0].split('-')[1]}"
+    queue = f"{name}-{batch.case_ids[0].split('-')[1]}"
     started = time.monotonic()
     async with local_stack(keep=args.keep) as (stack, client):
         worker = stack.child("worker")
-        env = stack.worker_env(queue)
+        env = stack.worker_env(queue, **worker_env)
 
         async def start_worker() -> None:
             await worker.start(sys.executable, "worker.py", env=env)
@@ -445,7 +462,7 @@ async def crash_test(args: argparse.Namespace) -> Run:
               f"worker pid {worker.pid}; ingesting {batch.events} events of "
               f"{len(batch.case_ids)} cases", flush=True)  # fmt: skip
         sent = time.monotonic()
-        killer = asyncio.create_task(chaos(run, worker, start_worker, args.kills, rng))
+        killer = asyncio.create_task(disturb(run, worker, start_worker))
         guard = asyncio.create_task(watchdog(run, worker))
         sending = asyncio.create_task(
             ingest(client, queue, batch.lines, args.concurrency, progress)

@@ -22,7 +22,13 @@ Service settings:
 - ``TRAPPEBRO_DB_POOL_MAX``: largest asyncpg pool size (default 10);
 - ``TRAPPEBRO_PAYLOAD_KEYS`` / ``TRAPPEBRO_PAYLOAD_KEY_FILE``: the payload encryption key
   ring (see service/keys.py); without one, clients refuse to connect unless
-  ``TRAPPEBRO_PLAINTEXT_PAYLOADS=1`` says plain payloads are intended.
+  ``TRAPPEBRO_PLAINTEXT_PAYLOADS=1`` says plain payloads are intended;
+- ``TRAPPEBRO_METRICS_ADDRESS``: ``host:port`` where the worker serves Prometheus metrics
+  (default: none, no metrics endpoint); ``TRAPPEBRO_METRICS_INTERVAL``: seconds between
+  refreshes of the cases-per-stage gauges (default 30);
+- ``TRAPPEBRO_HEALTH_ADDRESS``: ``host:port`` of the worker's health endpoint (default: none);
+- ``TRAPPEBRO_TRACING``: ``off`` (default), ``otlp`` (OpenTelemetry to the collector in the
+  standard ``OTEL_EXPORTER_OTLP_*`` variables) or ``console``.
 
 An empty variable counts as unset, which is what ``FOO= command`` usually means.
 """
@@ -50,6 +56,8 @@ DEFAULT_DB_POOL_MAX = 10
 DEV_KEY_FILE = REPO_ROOT / ".data" / "payload-keys"
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_METRICS_INTERVAL = 30.0
+TRACING_MODES = ("off", "otlp", "console")
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,10 @@ class Settings:
     db_pool_max: int = DEFAULT_DB_POOL_MAX
     payload_keys: KeyRing | None = None
     plaintext_payloads: bool = False
+    metrics_address: str | None = None
+    metrics_interval: float = DEFAULT_METRICS_INTERVAL
+    health_address: str | None = None
+    tracing: str = "off"
 
     @property
     def temporal_address(self) -> str:
@@ -119,6 +131,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if plaintext not in ("0", "1", "false", "true"):
         raise ValueError(f"TRAPPEBRO_PLAINTEXT_PAYLOADS must be 0 or 1, not {plaintext!r}")
 
+    tracing = (_get(environ, "TRAPPEBRO_TRACING") or "off").lower()
+    if tracing not in TRACING_MODES:
+        raise ValueError(f"TRAPPEBRO_TRACING must be one of {', '.join(TRACING_MODES)}")
+
     return Settings(
         temporal=temporal,
         task_queue=_get(environ, "TRAPPEBRO_TASK_QUEUE") or DEFAULT_TASK_QUEUE,
@@ -128,4 +144,30 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_max=db_pool_max,
         payload_keys=load_keyring(environ, DEV_KEY_FILE),
         plaintext_payloads=plaintext in ("1", "true"),
+        metrics_address=_address(environ, "TRAPPEBRO_METRICS_ADDRESS"),
+        metrics_interval=_seconds(environ, "TRAPPEBRO_METRICS_INTERVAL", DEFAULT_METRICS_INTERVAL),
+        health_address=_address(environ, "TRAPPEBRO_HEALTH_ADDRESS"),
+        tracing=tracing,
     )
+
+
+def _address(env: Mapping[str, str], name: str) -> str | None:
+    """A ``host:port`` to listen on, checked now rather than when the socket is bound."""
+    value = _get(env, name)
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{name} must be host:port, e.g. 0.0.0.0:9464, not {value!r}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _get(env, name)
+    try:
+        value = float(raw) if raw is not None else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be more than 0, not {raw!r}")
+    return value

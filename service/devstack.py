@@ -41,6 +41,7 @@ from service.exit import run_main
 from service.keys import ensure_key_file, read_key_file
 from service.logs import configure_logging
 from service.postgres import DEFAULT_DATA_DIR, EmbeddedPostgres, migrate, resolve_database_url
+from service.schedules import ensure_digest_schedule
 from service.temporal import connect, register_search_attributes
 from workflows.search_attributes import ALL
 
@@ -466,6 +467,7 @@ async def run(args: argparse.Namespace) -> int:
         # Start-dev registered them already; this checks their types and covers a
         # database file from an older version with fewer attributes.
         await register_search_attributes(client)
+        await ensure_digest_schedule(client, settings.task_queue)
         database_url = await postgres
         if stop.is_set():
             raise Interrupted

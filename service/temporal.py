@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -13,12 +13,13 @@ from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.common import SearchAttributeKey
 from temporalio.converter import DataConverter
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
+    PrometheusConfig,
     Runtime,
     TelemetryConfig,
     TelemetryFilter,
@@ -54,24 +55,42 @@ def service_converter(settings: Settings) -> DataConverter:
 
 
 @cache
-def service_runtime() -> Runtime:
+def service_runtime(metrics_address: str | None = None) -> Runtime:
     """The SDK's Rust core, logging through Python's ``logging`` instead of its own console
     writer, so its lines (workflow task failures quote error messages) are JSON and pass the
-    redaction like every other line."""
+    redaction like every other line. With ``metrics_address`` it also serves the SDK's
+    metrics and the service's own (service/metrics.py) for Prometheus there."""
     forward = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
     only = TelemetryFilter(core_level="WARN", other_level="ERROR")
     logs = LoggingConfig(filter=only, forwarding=forward)
-    return Runtime(telemetry=TelemetryConfig(logging=logs))
+    metrics = None
+    if metrics_address is not None:
+        # Prometheus conventions: counters end in _total, durations are in seconds.
+        metrics = PrometheusConfig(
+            bind_address=metrics_address, counters_total_suffix=True, durations_as_seconds=True
+        )
+    return Runtime(telemetry=TelemetryConfig(logging=logs, metrics=metrics))
 
 
-async def connect(settings: Settings, *, payloads: bool = True) -> Client:
+async def connect(
+    settings: Settings,
+    *,
+    payloads: bool = True,
+    metrics: bool = False,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
     """Connect to the namespace in ``settings`` (TLS, mTLS and API key as configured by
     envconfig) with the service's data converter; raises `MissingPayloadKey` first.
-    ``payloads=False``: an admin client that sends and reads no payloads needs no key."""
+    ``payloads=False``: an admin client that sends and reads no payloads needs no key.
+    ``metrics=True`` (the worker): serve metrics on ``settings.metrics_address`` if set."""
     needs_key = payloads or settings.payload_keys is not None
     converter = service_converter(settings) if needs_key else data_converter(None)
+    runtime = service_runtime(settings.metrics_address if metrics else None)
     return await Client.connect(
-        **settings.temporal_connect_config(), data_converter=converter, runtime=service_runtime()
+        **settings.temporal_connect_config(),
+        data_converter=converter,
+        runtime=runtime,
+        interceptors=interceptors,
     )
 
 

@@ -9,15 +9,20 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.digest import DigestStore
 from activities.opening_store import OpeningStore
 from activities.policies import PolicySource
 from activities.store import CaseStore
 from workflows.case import CaseWorkflow
+from workflows.digest import DigestWorkflow
 from workflows.opening import OpeningWorkflow
 
 # The core is deterministic pure Python: share it with the sandbox instead of re-importing
 # it (and pydantic, holidays) for every workflow run.
 PASSTHROUGH = ("core", "holidays", "pydantic", "pydantic_core", "annotated_types", "zoneinfo")
+# Longer than the longest activity (a 30 s transaction), so a stop never cuts one; deploy/
+# gives the process longer still before a SIGKILL.
+GRACEFUL_SHUTDOWN = timedelta(seconds=35)
 
 
 def create_worker(
@@ -35,12 +40,17 @@ def create_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CaseWorkflow, OpeningWorkflow, *extra_workflows],
-        activities=[store.persist_case, openings.persist_opening, policies.load_policy],
+        workflows=[CaseWorkflow, OpeningWorkflow, DigestWorkflow, *extra_workflows],
+        activities=[
+            store.persist_case,
+            store.suggest_openings,
+            openings.persist_opening,
+            policies.load_policy,
+            DigestStore(pool).write_digest,
+        ],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),
         max_concurrent_activities=max_concurrent_activities,
-        # Longer than the longest activity (a 30 s transaction), so a stop never cuts one.
-        graceful_shutdown_timeout=timedelta(seconds=35),
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )

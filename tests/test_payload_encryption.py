@@ -118,9 +118,12 @@ def _payloads(history: WorkflowHistory) -> list[Payload]:
         if isinstance(message, SearchAttributes):
             return
         if isinstance(message, MarkerRecordedEventAttributes):
-            # The SDK's own local-activity bookkeeping (sequence, attempt, activity type)
-            # is plain under "data"; the activity's result is under "result", encrypted.
-            found.extend(p for k, v in message.details.items() if k != "data" for p in v.payloads)
+            # The SDK's own bookkeeping is plain: a local activity's sequence, attempt and
+            # type under "data" (its result is under "result", encrypted), and a patch
+            # marker's id under "patch-data" (a name from workflows/case.py).
+            plain = {"data", "patch-data"}
+            for key, payloads in message.details.items():
+                found.extend(payloads.payloads if key not in plain else [])
             return
         if isinstance(message, Payload):
             found.append(message)

@@ -55,9 +55,10 @@ def history(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(f"case-{path.stem}", path.read_text(encoding="utf-8"))
 
 
-def test_the_recorded_histories_are_all_there() -> None:
-    v1 = {p.stem for p in FILES if p.parent.name == "v1"}
-    assert v1 == SCENARIOS
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_the_recorded_histories_are_all_there(version: str) -> None:
+    recorded = {p.stem for p in FILES if p.parent.name == version}
+    assert recorded == SCENARIOS
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(HISTORIES)) for p in FILES])

@@ -13,7 +13,7 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import PERSIST_CASE
+    from activities.names import PERSIST_CASE, SUGGEST_OPENINGS
     from core.clock import next_wakeup
     from core.describe import describe, waiting_summary
     from core.events import Event
@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         Delivery,
         PersistRequest,
         Receipt,
+        SuggestRequest,
         Timeline,
     )
     from workflows.shell import ACTIVITY_RETRY, history_is_long, load_policy, receipt_for, remember
@@ -36,6 +37,11 @@ with workflow.unsafe.imports_passed_through():
 # When the clock is already overdue after a batch (a backlog sent late), wait this long
 # for the rest of the backlog before firing escalations it might make moot.
 BACKLOG_SETTLE = timedelta(seconds=5)
+# Patch (see README, "Changing the workflow"): opening suggestions for a case entering
+# MATCHING run in an activity of their own after the step is written, so a slow or failing
+# matching query neither holds the step's transaction nor makes the step's writes retry.
+# Cases whose history predates it keep suggesting inside the step until they end.
+SUGGEST_APART = "suggest-openings-apart"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -181,18 +187,30 @@ class CaseWorkflow:
     async def _persist(self, effects: list[Effect], changed: bool, match: bool) -> None:
         if not effects and not changed:
             return
+        projection = project(self._state) if self._state.opened else None
+        apart = match and projection is not None and self._suggest_apart()
         request = PersistRequest(
             case_id=self._state.case_id,
             effects=tuple(effects),
-            projection=project(self._state) if self._state.opened else None,
-            match_openings=match,
+            projection=projection,
+            match_openings=match and not apart,
         )
+        await self._activity(PERSIST_CASE, request, request.summary())
+        if apart and projection is not None:
+            suggest = SuggestRequest(projection=projection)
+            await self._activity(SUGGEST_OPENINGS, suggest, suggest.summary())
+
+    def _suggest_apart(self) -> bool:
+        """Asked only where the paths part (a case entering MATCHING), as patches must be."""
+        return workflow.patched(SUGGEST_APART)
+
+    async def _activity(self, name: str, request: object, summary: str) -> None:
         await workflow.execute_activity(
-            PERSIST_CASE,
+            name,
             request,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=ACTIVITY_RETRY,
-            summary=request.summary(),
+            summary=summary,
         )
 
     async def _receipt_for(self, delivery_id: str) -> Receipt:

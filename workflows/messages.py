@@ -80,5 +80,15 @@ class PersistRequest(BaseModel):
         return "Write " + ", ".join(parts)
 
 
+class SuggestRequest(BaseModel):
+    """A case that entered MATCHING: find open openings for it and suggest them."""
+
+    projection: Projection
+
+    def summary(self) -> str:
+        who = self.projection.consultant or "the consultant"
+        return f"Suggest open openings for this case to {who}"
+
+
 class Timeline(BaseModel):
     entries: tuple[TimelineEntry, ...]

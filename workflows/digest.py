@@ -1,0 +1,43 @@
+"""The daily digest: started once a day by a Temporal Schedule (service/schedules.py).
+
+Which day it is about comes from the schedule's own scheduled time (the
+``TemporalScheduledStartTime`` search attribute), so a backfill of past days or a run that
+started late writes the digest of the day it stands for; started by hand, it is today.
+"""
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import SearchAttributeKey
+
+with workflow.unsafe.imports_passed_through():
+    from activities.names import WRITE_DIGEST
+    from core.digest import local_day
+    from workflows.digest_messages import (
+        DIGEST_TIMEZONE,
+        DIGEST_WORKFLOW,
+        DigestRequest,
+        DigestResult,
+    )
+    from workflows.shell import ACTIVITY_RETRY
+
+SCHEDULED_AT = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
+
+
+@workflow.defn(name=DIGEST_WORKFLOW)
+class DigestWorkflow:
+    @workflow.run
+    async def run(self) -> DigestResult:
+        moment = workflow.info().typed_search_attributes.get(SCHEDULED_AT) or workflow.now()
+        # Through the core: the sandbox's proxied zoneinfo is not a tzinfo to datetime.
+        day = local_day(moment, DIGEST_TIMEZONE)
+        request = DigestRequest(day=day)
+        result: DigestResult = await workflow.execute_activity(
+            WRITE_DIGEST,
+            request,
+            result_type=DigestResult,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=ACTIVITY_RETRY,
+            summary=f"Write each team's digest for {day.isoformat()}",
+        )
+        return result
