@@ -206,6 +206,9 @@ SELECT municipality, stage, age_band, count(*)::integer AS cases,
 FROM report_open_cases
 GROUP BY municipality, stage, age_band;
 
+CREATE INDEX IF NOT EXISTS case_event_proposal
+    ON case_event ((data ->> 'opening_id')) WHERE type = 'match_proposed';
+
 -- One row per opening: when it was registered, when a candidate was first proposed, how
 -- it ended. filled = a placement, or the company service reported it filled.
 CREATE OR REPLACE VIEW report_opening AS
@@ -218,8 +221,9 @@ SELECT o.opening_id, o.municipality, o.kind, o.status, o.registered_at, o.candid
                WHERE x.opening_id = o.opening_id AND x.kind = 'opening_escalation') AS escalated
 FROM opening_projection o
 LEFT JOIN LATERAL (
-    SELECT min(e.occurred_at) AS first_proposal_at FROM opening_event e
-    WHERE e.opening_id = o.opening_id AND e.type = 'match_proposed'
+    -- Proposals are case events (the opening hears of them but logs only its own).
+    SELECT min(e.occurred_at) AS first_proposal_at FROM case_event e
+    WHERE e.type = 'match_proposed' AND e.data ->> 'opening_id' = o.opening_id
 ) f ON true;
 
 -- fill_rate = filled / registered, per municipality, kind and month of registration.
