@@ -4,6 +4,12 @@ in tests/report_world.py (its docstring has the dates)."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import os
+import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -14,7 +20,8 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.core_support import CPH
+from reports.charts import CHARTS
+from tests.core_support import CPH, ROOT
 from tests.report_world import HOME, OTHER, World, at, report_world
 
 FULL_PATH = "JOB_GOAL_TALK > CV_READINESS > HANDOVER > MATCHING > PLACEMENT"
@@ -242,3 +249,42 @@ async def test_openings_time_to_first_proposal_and_fill_rate(world: World) -> No
     assert [tuple(r.values()) for r in rate] == [
         ("wage_subsidy", date(2026, 2, 1), 2, 1, 1, 1, d("0.500"), d("4.00"))
     ]
+
+
+async def test_report_command_writes_charts_and_page(world: World, tmp_path: Path) -> None:
+    """`starter.py report` as a child process: the terminal tables, the four PNGs and one
+    self-contained HTML page holding those PNGs and the figures worked out above."""
+    out = tmp_path / "report"
+    command = [sys.executable, str(ROOT / "starter.py"), "report", "--from", "2026-01-01"]
+    command += ["--to", "2026-06-30", "--municipality", HOME, "--out", str(out)]
+    env = {**os.environ, "DATABASE_URL": world.database_url, "COLUMNS": "160"}
+    done = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    for figure in ("Handovers accepted in the period", "Accepted before the citizen was fit"):
+        assert figure in done.stdout
+    pngs = {name: (out / name).read_bytes() for name in CHARTS}
+    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pngs.values())
+    html = (out / "report.html").read_text(encoding="utf-8")
+    inlined = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert sorted(base64.b64decode(i) for i in inlined) == sorted(pngs.values())
+    assert "http://" not in html and "https://" not in html  # nothing fetched from outside
+    text = re.sub(r"(?:<[^>]+>)+", "|", html)
+    # A started 26 days before fit, B 31 after: one of two, typical gap 2.5 days.
+    assert "|50%|" in text and "1 of 2 accepted handovers; typical gap 2.5 days" in text
+    # Norddjurs opened A, B, C in the period; A is employed (D is Viborg's).
+    assert "|Case opened|3|100%|" in text and "|Employed at the end|1|33%|" in text
+    # Job-goal talk: A 14.04, B 2, C 3 days: three stays, typical 3.0.
+    assert "|Job-goal talk|3|3.0|" in text
+    assert "|Sick-leave department|Job-goal talk|1: caseworker reminded|1|1|" in text
+
+
+async def test_report_refuses_without_database(tmp_path: Path) -> None:
+    command = [sys.executable, str(ROOT / "starter.py"), "report", "--from", "2026-01-01"]
+    command += ["--to", "2026-01-31", "--out", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "DATABASE_URL is not set" in done.stdout
