@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from reports.data import STAGES, ReportData
-from reports.words import DEPARTMENT_WORDS, days, quartiles, stage
+from reports.words import HEATMAP_ROWS, days, quartiles, stage
 
 HOW_TO_READ_BOXES = (
     "Box: the middle half of stays. Thick line: the typical (median) stay. "
@@ -70,7 +70,7 @@ def time_in_stage(data: ReportData) -> bytes:
         ax.set_xlabel("Days in the stage")
         ax.set_title(title, loc="left", fontweight="bold")
         ax.text(0, -0.16, HOW_TO_READ_BOXES, transform=ax.transAxes, fontsize=9, color="#555")
-        ax.set_xlim(left=0)
+        ax.set_xlim(0, max(quartiles(v)[2] for v in values) * 0.15 + ax.get_xlim()[1])
 
     return _png(draw)
 
@@ -92,7 +92,7 @@ def lead_time(data: ReportData) -> bytes:
         ax.text(0, max(counts) * 1.02, " fit-for-work day", fontsize=9, va="bottom")
         ax.set_xlabel("Days from the fit-for-work date to the accepted handover "
                       "(left of the line: help started before the citizen was fit)")  # fmt: skip
-        ax.set_ylabel("Citizens (per week of days)")
+        ax.set_ylabel("Citizens (each bar: one week)")
         ax.set_title(title, loc="left", fontweight="bold")
         early = sum(1 for d in data.lead_days if d < 0)
         ax.legend(
@@ -115,25 +115,25 @@ def escalation_heatmap(data: ReportData) -> bytes:
         weeks: list[date] = sorted({r["week"] for r in data.escalations})
         if not weeks:
             return _nothing(ax, title)
-        departments = list(DEPARTMENT_WORDS)
-        grid = [[0] * len(weeks) for _ in departments]
+        rows = list(HEATMAP_ROWS)
+        grid = [[0] * len(weeks) for _ in rows]
         for r in data.escalations:
-            grid[departments.index(r["department"])][weeks.index(r["week"])] += r["n"]
+            grid[rows.index(r["department"])][weeks.index(r["week"])] += r["n"]
         image = ax.imshow(grid, aspect="auto", cmap="Oranges")
-        ax.set_yticks(range(len(departments)), [DEPARTMENT_WORDS[d] for d in departments])
-        step = max(1, len(weeks) // 13)
+        ax.set_yticks(range(len(rows)), [HEATMAP_ROWS[r] for r in rows])
+        step = max(1, round(len(weeks) / 10))
         ticks = list(range(0, len(weeks), step))
-        ax.set_xticks(ticks, [f"wk {weeks[i].isocalendar()[1]}\n{weeks[i]:%d %b}" for i in ticks])
+        ax.set_xticks(ticks, [f"{weeks[i]:%d %b}\nweek {weeks[i].isocalendar()[1]}" for i in ticks])
         if len(weeks) <= 26:
             for y, row in enumerate(grid):
                 for x, n in enumerate(row):
                     ax.text(x, y, str(n), ha="center", va="center", fontsize=8)
-        ax.set_xlabel("Week (Monday's date)")
+        ax.set_xlabel("Week the deadline fell in (Monday's date)")
         ax.set_title(title, loc="left", fontweight="bold")
         bar = figure.colorbar(image, ax=ax, fraction=0.03)
-        bar.set_label("Missed deadlines (reminders and escalations)")
+        bar.set_label("Missed deadlines")
 
-    return _png(draw, (11, 3.8))
+    return _png(draw, (11, 4.2))
 
 
 def funnel(data: ReportData) -> bytes:

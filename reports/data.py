@@ -77,9 +77,10 @@ SELECT count(*) FROM report_handover_lead_time
 WHERE accepted_at IS NULL AND first_handover_at >= $1 AND first_handover_at < $2 AND {_WHERE}
 """
 _ESCALATION_WEEKS = f"""
-SELECT department, due_week AS week, count(*)::integer AS n FROM report_escalation
-WHERE due_at >= $1 AND due_at < $2 AND {_WHERE}
-GROUP BY department, due_week ORDER BY due_week, department
+SELECT CASE WHEN stage = 'OPENING' THEN 'openings' ELSE department END AS department,
+       due_week AS week, count(*)::integer AS n
+FROM report_escalation WHERE due_at >= $1 AND due_at < $2 AND {_WHERE}
+GROUP BY 1, 2 ORDER BY 2, 1
 """
 _ESCALATION_TABLE = f"""
 SELECT department, stage, level, count(*)::integer AS escalations,

@@ -42,13 +42,15 @@ def _cell(text: str) -> str:
     return f"<td{cls}>{escape(text)}</td>"
 
 
-def table_html(table: Table) -> str:
+def table_html(table: Table, heading: str = "") -> str:
+    """The table under `heading`; its own title only when it says something else."""
     head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
     body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in table.rows)
     if not table.rows:
         body = f'<tr><td colspan="{len(table.headers)}">No data in this period</td></tr>'
+    title = "" if table.title == heading else f"<h3>{escape(table.title)}</h3>"
     return (
-        f"<h3>{escape(table.title)}</h3><table><thead><tr>{head}</tr></thead>"
+        f"{title}<table><thead><tr>{head}</tr></thead>"
         f'<tbody>{body}</tbody></table><p class="note">{escape(table.note)}</p>'
     )
 
@@ -67,10 +69,11 @@ def page(
     """`sections`: a heading with its chart and/or table, in the order they are shown."""
     parts = []
     for title, png, table in sections:
+        parts.append(f"<h2>{escape(title)}</h2>")
         if png is not None:
-            parts.append(f"<h2>{escape(title)}</h2>{image_html(title, png)}")
+            parts.append(image_html(title, png))
         if table is not None:
-            parts.append(table_html(table))
+            parts.append(table_html(table, title))
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Trappebro report: {escape(period.label)}</title><style>{_STYLE}</style>"

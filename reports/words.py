@@ -17,7 +17,13 @@ STAGE_WORDS = {
     "CLOSED": "Closed",
 }
 DEPARTMENT_WORDS = {"sick_leave": "Sick-leave department", "company_service": "Company service"}
-LEVEL_WORDS = {1: "1: caseworker reminded", 2: "2: team lead told", 3: "3: head told (stalled)"}
+# The heatmap's rows: openings nobody answered are the company service's too, shown apart.
+HEATMAP_ROWS = {
+    "sick_leave": "Sick-leave department: cases",
+    "company_service": "Company service: cases",
+    "openings": "Company service: openings",
+}
+LEVEL_WORDS = {1: "1: owner reminded", 2: "2: team lead told", 3: "3: department head told"}
 OUTCOME_WORDS = {
     "employed": "Employed",
     "education": "Education",
@@ -45,6 +51,16 @@ def days(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
 
 
+def gap(lead: float | None) -> str:
+    """A lead time in words: negative is before the fit-for-work date."""
+    if lead is None:
+        return "no handovers yet"
+    if lead == 0:
+        return "on the fit-for-work day"
+    side = "before" if lead < 0 else "after"
+    return f"{days(abs(lead))} days {side} the fit-for-work date"
+
+
 def percent(part: int, whole: int) -> str:
     return "–" if not whole else f"{100 * part / whole:.0f}%"
 
@@ -70,9 +86,9 @@ def headlines(data: ReportData) -> list[Headline]:
     lead = data.lead_days
     early = sum(1 for d in lead if d < 0)
     missed = sum(r["n"] for r in data.escalations)
-    by_dept = {
-        k: sum(r["n"] for r in data.escalations if r["department"] == k) for k in DEPARTMENT_WORDS
-    }
+    by_dept = dict.fromkeys(DEPARTMENT_WORDS, 0)
+    for r in data.escalations:
+        by_dept["sick_leave" if r["department"] == "sick_leave" else "company_service"] += r["n"]
     open_now = sum(r["cases"] for r in data.open_cases)
     stalled = sum(r["stalled"] for r in data.open_cases)
     median_lead = statistics.median(lead) if lead else None
@@ -85,7 +101,7 @@ def headlines(data: ReportData) -> list[Headline]:
         Headline(
             "Help started before the citizen was fit",
             percent(early, len(lead)),
-            f"{early} of {len(lead)} accepted handovers; typical gap {days(median_lead)} days",
+            f"{early} of {len(lead)} accepted handovers; typically {gap(median_lead)}",
         ),
         Headline(
             "Missed deadlines",
