@@ -76,6 +76,8 @@ async def settle(url: str) -> None:
         await conn.close()
 
 
+# One batch, not month by month: a case whose events stop at a month's end would escalate
+# (against the real clock) before the next month's events came.
 async def feed(year: Year, concurrency: int) -> None:
     async with local_stack() as (stack, client):
         worker = stack.child("worker")

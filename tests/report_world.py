@@ -39,9 +39,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from service.door import ingest
+from tests.conftest import CASE_TABLES
 from tests.core_support import CPH, raw
 from tests.opening_support import opening_data
 from tests.workflow_support import eventually, new_case_id, open_harness, write_policy
@@ -148,6 +150,25 @@ def _opening_lines(openings: dict[str, str]) -> list[str]:
 
 def _opening_id() -> str:
     return "O-" + "".join(c for c in uuid.uuid4().hex if c.isalpha())[:8]
+
+
+def world_fixture() -> Any:
+    """A module's `world` fixture: the tables emptied, then the world sent once."""
+
+    @pytest.fixture(scope="module")
+    async def world(
+        ts_env: WorkflowEnvironment, database_url: str, tmp_path_factory: pytest.TempPathFactory
+    ) -> AsyncIterator[World]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(f"TRUNCATE {', '.join(CASE_TABLES)}")
+        finally:
+            await conn.close()
+        folder = Path(tmp_path_factory.mktemp("report-world"))
+        async with report_world(ts_env, database_url, folder) as sent:
+            yield sent
+
+    return world
 
 
 @asynccontextmanager

@@ -4,43 +4,20 @@ in tests/report_world.py (its docstring has the dates)."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import os
-import re
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
-from temporalio.testing import WorkflowEnvironment
 
-from reports.charts import CHARTS
-from tests.core_support import CPH, ROOT
-from tests.report_world import HOME, OTHER, World, at, report_world
+from tests.core_support import CPH
+from tests.report_world import HOME, OTHER, World, at, world_fixture
 
 FULL_PATH = "JOB_GOAL_TALK > CV_READINESS > HANDOVER > MATCHING > PLACEMENT"
 REOPENED_PATH = "JOB_GOAL_TALK > CV_READINESS > HANDOVER > CV_READINESS > HANDOVER > MATCHING"
 
 
-@pytest.fixture(scope="module")
-async def world(
-    ts_env: WorkflowEnvironment, database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[World]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        from tests.conftest import CASE_TABLES
-
-        await conn.execute(f"TRUNCATE {', '.join(CASE_TABLES)}")
-    finally:
-        await conn.close()
-    async with report_world(ts_env, database_url, Path(tmp_path_factory.mktemp("rw"))) as w:
-        yield w
+world = world_fixture()
 
 
 async def rows(world: World, sql: str, *args: Any) -> list[dict[str, Any]]:
@@ -251,41 +228,22 @@ async def test_openings_time_to_first_proposal_and_fill_rate(world: World) -> No
     ]
 
 
-async def test_report_command_writes_charts_and_page(world: World, tmp_path: Path) -> None:
-    """`starter.py report` as a child process: the terminal tables, the four PNGs and one
-    self-contained HTML page holding those PNGs and the figures worked out above."""
-    out = tmp_path / "report"
-    command = [sys.executable, str(ROOT / "starter.py"), "report", "--from", "2026-01-01"]
-    command += ["--to", "2026-06-30", "--municipality", HOME, "--out", str(out)]
-    env = {**os.environ, "DATABASE_URL": world.database_url, "COLUMNS": "160"}
-    done = await asyncio.to_thread(
-        subprocess.run, command, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    for figure in ("Handovers accepted in the period", "Accepted before the citizen was fit"):
-        assert figure in done.stdout
-    pngs = {name: (out / name).read_bytes() for name in CHARTS}
-    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pngs.values())
-    html = (out / "report.html").read_text(encoding="utf-8")
-    inlined = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert sorted(base64.b64decode(i) for i in inlined) == sorted(pngs.values())
-    assert "http://" not in html and "https://" not in html  # nothing fetched from outside
-    text = re.sub(r"(?:<[^>]+>)+", "|", html)
-    # A started 26 days before fit, B 31 after: one of two, typical gap 2.5 days.
-    assert "|50%|" in text
-    assert "1 of 2 accepted handovers; typically 2.5 days after the fit-for-work date" in text
-    # Norddjurs opened A, B, C in the period; A is employed (D is Viborg's).
-    assert "|Case opened|3|100%|" in text and "|Employed at the end|1|33%|" in text
-    # Job-goal talk: A 14.04, B 2, C 3 days: three stays, typical 3.0.
-    assert "|Job-goal talk|3|3.0|" in text
-    assert "|Sick-leave department|Job-goal talk|1: owner reminded|1|1|" in text
-
-
-async def test_report_refuses_without_database(tmp_path: Path) -> None:
-    command = [sys.executable, str(ROOT / "starter.py"), "report", "--from", "2026-01-01"]
-    command += ["--to", "2026-01-31", "--out", str(tmp_path)]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    done = await asyncio.to_thread(
-        subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 2 and "DATABASE_URL is not set" in done.stdout
+async def test_a_case_from_before_the_stage_log_shows_its_current_stage(world: World) -> None:
+    """A projection written before the stage log was kept (stages '[]') still reports the
+    stage it is in, from when it entered it; a new case keeps a log from its opening."""
+    conn = await asyncpg.connect(world.database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO case_projection (case_id, version, municipality, stage, opened_at, "
+            "stage_entered_at) VALUES ('K-legacy', 9, $1, 'MATCHING', $2, $3)",
+            OTHER,
+            at(1, 5),
+            at(2, 2),
+        )
+        got = await conn.fetch("SELECT * FROM report_stage_log WHERE case_id = 'K-legacy'")
+        assert [(r["step"], r["stage"], r["entered_at"], r["left_at"]) for r in got] == [
+            (1, "MATCHING", at(2, 2), None)
+        ]
+    finally:
+        await conn.execute("DELETE FROM case_projection WHERE case_id = 'K-legacy'")
+        await conn.close()
