@@ -32,8 +32,9 @@ in calendar days, with events on weekdays between 08:00 and 15:45:
   plausible there (education, flex job, back to sick leave, moved, ...);
 - openings: bench/year_openings.py.
 
-Proposals name a registered opening of the case's municipality still open then, else one
-outside Trappebro; a placement fills the opening. The year ends the day before `now`:
+One proposal in five names a registered opening of the case's municipality still open
+then; the others, and those when none is open, name a job outside Trappebro. A placement
+fills the opening. The year ends the day before `now`:
 what would happen later is not sent, so the cases opened last are still open.
 """
 

@@ -26,6 +26,7 @@ from core.process import decide  # noqa: E402
 from core.stages import Stage  # noqa: E402
 from core.state import CaseState  # noqa: E402
 
+REGISTERED_SHARE = 0.2  # of proposals: for an opening registered in Trappebro
 DROP_OUT = {"JOB_GOAL_TALK": 0.05, "CV_READINESS": 0.08, "HANDOVER": 0.01, "MATCHING": 0.15,
             "PLACEMENT": 0.08}  # fmt: skip
 DROP_OUTCOMES = {
@@ -236,6 +237,9 @@ class CaseWalk:
         raise Stop  # five proposals and no job: the case stays in MATCHING
 
     def _opening(self, moment: datetime) -> Opening | None:
+        """Most jobs the consultants find are not openings registered in Trappebro."""
+        if self.rng.random() >= REGISTERED_SHARE:
+            return None
         here = [o for o in self.openings if o.open_at(moment) and o.filled_at is None]
         return self.rng.choice(here) if here else None
 
