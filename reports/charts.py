@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import matplotlib
 
@@ -112,9 +112,9 @@ def escalation_heatmap(data: ReportData) -> bytes:
 
     def draw(figure: Figure) -> None:
         ax = figure.add_subplot()
-        weeks: list[date] = sorted({r["week"] for r in data.escalations})
-        if not weeks:
+        if not data.escalations:
             return _nothing(ax, title)
+        weeks = _mondays(data.period.first, data.period.last)  # quiet weeks too
         rows = list(HEATMAP_ROWS)
         grid = [[0] * len(weeks) for _ in rows]
         for r in data.escalations:
@@ -134,6 +134,11 @@ def escalation_heatmap(data: ReportData) -> bytes:
         bar.set_label("Missed deadlines")
 
     return _png(draw, (11, 4.2))
+
+
+def _mondays(first: date, last: date) -> list[date]:
+    monday = first - timedelta(days=first.weekday())
+    return [monday + timedelta(weeks=n) for n in range((last - monday).days // 7 + 1)]
 
 
 def funnel(data: ReportData) -> bytes:

@@ -29,6 +29,7 @@ Openings (Norddjurs): O-A registered Fri 6 Feb 10:00 (candidates far ahead), pro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -40,6 +41,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from service.door import ingest
@@ -47,6 +49,8 @@ from tests.conftest import CASE_TABLES
 from tests.core_support import CPH, raw
 from tests.opening_support import opening_data
 from tests.workflow_support import eventually, new_case_id, open_harness, write_policy
+from workflows.messages import workflow_id
+from workflows.opening_messages import opening_workflow_id
 
 POLICY = {
     "JOB_GOAL_TALK": "10 days",
@@ -190,7 +194,16 @@ async def report_world(
         report = await ingest(h.client, h.queue, lines)
         assert report.ok and report.accepted == len(lines), report
         await _settle(h.pool, cases["C"], openings["X"])
-        yield World(database_url, cases, openings)
+        try:
+            yield World(database_url, cases, openings)
+        finally:
+            # The session's time-skipping server must not keep a case or opening whose
+            # timers fire for a worker that is gone: it would stop skipping time.
+            ids = [workflow_id(c) for c in cases.values()]
+            ids += [opening_workflow_id(o) for o in openings.values()]
+            for wid in ids:
+                with contextlib.suppress(RPCError):
+                    await h.client.get_workflow_handle(wid).terminate(reason="test finished")
 
 
 async def _settle(pool: asyncpg.Pool, open_case: str, open_opening: str) -> None:
