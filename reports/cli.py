@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from reports import charts, tables
-from reports.data import Period, ReportData, load
+from reports.data import TZ, Period, ReportData, load
 from reports.page import page
 from reports.words import headlines
 
@@ -82,7 +82,7 @@ def write_files(data: ReportData, out: Path) -> list[Path]:
         written.append(out / name)
     by_title = {t.title: t for t in tables.all_tables(data)}
     sections = [(heading, pngs.get(png), by_title[table]) for heading, png, table in SECTIONS]
-    html = page(data.period, headlines(data), sections, datetime.now(UTC))
+    html = page(data.period, headlines(data), sections, datetime.now(TZ))
     (out / HTML_NAME).write_text(html, encoding="utf-8")
     written.append(out / HTML_NAME)
     return written
@@ -104,13 +104,14 @@ async def make_report(database_url: str, period: Period, out: Path, console: Con
 
 
 async def run(args: argparse.Namespace, database_url: str | None) -> int:
-    console = Console()
+    errors = Console(stderr=True)
     if not database_url:
-        console.print("starter.py report: DATABASE_URL is not set", style="red")
+        errors.print("starter.py report: DATABASE_URL is not set", style="red")
         return 2
     if args.last < args.first:
-        console.print("starter.py report: --to is before --from", style="red")
+        errors.print("starter.py report: --to is before --from", style="red")
         return 2
+    console = Console()
     period = Period(args.first, args.last, args.municipality)
     await make_report(database_url, period, args.out, console)
     return 0

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from reports.charts import CHARTS
 from tests.core_support import ROOT
 from tests.report_world import HOME, World, world_fixture
@@ -49,11 +51,20 @@ async def test_report_command_writes_charts_and_page(world: World, tmp_path: Pat
     assert "|Sick-leave department|Job-goal talk|1: owner reminded|1|1|" in text
 
 
-async def test_report_refuses_without_database(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("last", "database", "says"),
+    [("2026-01-31", False, "DATABASE_URL is not set"), ("2025-12-31", True, "--to is before")],
+)
+async def test_report_refuses_what_it_cannot_do(
+    world: World, tmp_path: Path, last: str, database: bool, says: str
+) -> None:
     command = [sys.executable, str(ROOT / "starter.py"), "report", "--from", "2026-01-01"]
-    command += ["--to", "2026-01-31", "--out", str(tmp_path)]
+    command += ["--to", last, "--out", str(tmp_path / "out")]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if database:
+        env["DATABASE_URL"] = world.database_url
     done = await asyncio.to_thread(
         subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 2 and "DATABASE_URL is not set" in done.stdout
+    assert done.returncode == 2 and says in done.stderr
+    assert not (tmp_path / "out").exists()
