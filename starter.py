@@ -3,6 +3,7 @@
   python starter.py ingest events.jsonl      # JSON Lines, or - for standard input
   python starter.py status K-2026-000101     # the case in words (--json for machines)
   python starter.py opening O-2026-0042      # an opening in words
+  python starter.py report --from 2026-01-01 --to 2026-06-30 --out report   # team leads
 
 Temporal settings come from the environment as for the `temporal` CLI (TEMPORAL_ADDRESS,
 TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles); TRAPPEBRO_TASK_QUEUE names the queue.
@@ -21,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from core.describe import describe, plain
 from core.state import CaseState
+from reports import cli as report_cli
 from service.config import load_settings
 from service.door import IngestReport, ingest
 from service.exit import run_main
@@ -72,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         "ahead: under policies/demo.toml it escalates to level 3 within a minute.",
     )
     demo.add_argument("--case-id", default=None, help="case number (default: a new one)")
+    report_cli.add_parser(commands)
     return parser
 
 
@@ -180,6 +183,8 @@ def _read(path: str) -> list[str]:
 
 def main() -> int:
     args = _parser().parse_args()
+    if args.command == "report":  # PostgreSQL only: no Temporal client, no payload key
+        return asyncio.run(report_cli.run(args, load_settings().database_url))
     lines = _read(args.file) if args.command == "ingest" else []
     return asyncio.run(_run(args, lines))
 

@@ -49,9 +49,9 @@ _PROJECTION_COLUMNS = (
     "case_id", "version", "municipality", "stage", "department", "owner", "team", "consultant",
     "deadline", "escalation_level", "stalled", "paused", "review_on", "outcome", "job_goals",
     "restrictions", "cv_complete", "expected_fit_for_work_on", "declared_fit_on", "opened_at",
-    "stage_entered_at", "closed_at", "policy_version",
+    "stage_entered_at", "closed_at", "policy_version", "stages",
 )  # fmt: skip
-_JSON_COLUMNS = {"job_goals", "restrictions"}
+_JSON_COLUMNS = {"job_goals", "restrictions", "stages"}
 _PROJECTION = versioned_upsert("case_projection", _PROJECTION_COLUMNS, _JSON_COLUMNS)
 
 

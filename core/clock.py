@@ -113,13 +113,8 @@ def enter_handover(state: CaseState, at: datetime) -> tuple[CaseState, list[Effe
     assert state.policy is not None
     # Entering a stage ends a pause, as in process._enter: the review date gives way to
     # the handover deadline, so a pause left on would never be reviewed.
-    state = state.model_copy(
-        update={
-            "stage": Stage.HANDOVER,
-            "stage_entered_at": at,
-            "handover_owner": state.policy.roles.company_service_team,
-            "paused": False,
-        }
+    state = state.entering(Stage.HANDOVER, at).model_copy(
+        update={"handover_owner": state.policy.roles.company_service_team, "paused": False}
     )
     deadline, kind = stage_deadline(state, at)
     state = with_deadline(state, deadline, kind)

@@ -295,7 +295,7 @@ def _require(state: CaseState, stage: Stage, reason: str) -> None:
 
 def _enter(state: CaseState, stage: Stage, at: datetime) -> Result:
     """Enter a stage: a new owner, a new deadline; the old stage's escalation is cleared."""
-    state = state.model_copy(update={"stage": stage, "stage_entered_at": at, "paused": False})
+    state = state.entering(stage, at).model_copy(update={"paused": False})
     state = note(state, at, f"entered {stage.value}")
     return _advance(state, at, refresh=True)
 
@@ -320,12 +320,10 @@ def _advance(state: CaseState, at: datetime, refresh: bool = False) -> Result:
 
 
 def _close(state: CaseState, outcome: str, at: datetime) -> CaseState:
-    state = state.model_copy(
+    state = state.entering(Stage.CLOSED, at).model_copy(
         update={
-            "stage": Stage.CLOSED,
             "outcome": outcome,
             "closed_at": at,
-            "stage_entered_at": at,
             "deadline": None,
             "escalation_level": 0,
             "stalled": False,

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict
 
 from core.events import JobGoal
-from core.state import CaseState
+from core.state import CaseState, StageVisit
 
 
 class Projection(BaseModel):
@@ -34,6 +34,8 @@ class Projection(BaseModel):
     stage_entered_at: datetime | None
     closed_at: datetime | None
     policy_version: str | None
+    # Optional with a default: requests recorded before it existed still parse.
+    stages: tuple[StageVisit, ...] = ()
 
 
 def project(state: CaseState) -> Projection:
@@ -61,4 +63,5 @@ def project(state: CaseState) -> Projection:
         stage_entered_at=state.stage_entered_at,
         closed_at=state.closed_at,
         policy_version=state.policy.version if state.policy else None,
+        stages=state.stages,
     )

@@ -25,6 +25,15 @@ class TimelineEntry(BaseModel):
     what: str
 
 
+class StageVisit(BaseModel):
+    """The case entered `stage` at `entered_at` (business time): the reports' stage log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: Stage
+    entered_at: datetime
+
+
 class CaseState(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -68,6 +77,15 @@ class CaseState(BaseModel):
     seen: frozenset[str] = frozenset()
     held: tuple[Event, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
+    # Every stage entered, in order (empty for cases opened before it was kept).
+    stages: tuple[StageVisit, ...] = ()
+
+    def entering(self, stage: Stage, at: datetime) -> "CaseState":
+        """This state moved into `stage` at `at`: the one place a stage changes."""
+        visit = StageVisit(stage=stage, entered_at=at)
+        return self.model_copy(
+            update={"stage": stage, "stage_entered_at": at, "stages": (*self.stages, visit)}
+        )
 
     @property
     def closed(self) -> bool:

@@ -21,6 +21,7 @@ import asyncpg
 from core.events import JobGoal
 from core.matching import blocking_restrictions
 from core.projection import Projection
+from core.state import StageVisit
 
 MUNICIPALITIES = ("Lyngby-Taarbæk", "Viborg", "Norddjurs", "Aarhus", "Odense", "Herning")
 # (title, DISCO-08): several share a minor group, so group matches occur.
@@ -221,9 +222,11 @@ async def insert(
 
 def projection_of(row: dict[str, Any]) -> Projection:
     """A case_projection row as the Projection the persist activity wrote."""
-    plain = {k: row[k] for k in Projection.model_fields if k not in ("job_goals", "restrictions")}
+    parsed = ("job_goals", "restrictions", "stages")
+    plain = {k: row[k] for k in Projection.model_fields if k not in parsed}
     return Projection(
         **plain,
         job_goals=tuple(JobGoal(**g) for g in json.loads(row["job_goals"])),
         restrictions=tuple(json.loads(row["restrictions"])),
+        stages=tuple(StageVisit(**v) for v in json.loads(row["stages"])),
     )

@@ -1,0 +1,169 @@
+"""The report's four charts as PNG bytes (matplotlib, Agg backend: no display needed).
+
+Plain titles and axis labels with units, for a team lead who is not technical.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: files only, never a window
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from reports.data import STAGES, ReportData
+from reports.words import HEATMAP_ROWS, days, quartiles, stage
+
+HOW_TO_READ_BOXES = (
+    "Box: the middle half of stays. Thick line: the typical (median) stay. "
+    "Lines: 5% to 95% of stays."
+)
+EARLY, LATE, NEUTRAL = "#2e7d32", "#e07b00", "#3f6fb5"
+plt.rcParams.update({"font.size": 11, "axes.spines.top": False, "axes.spines.right": False})
+
+
+def _png(draw: Callable[[Figure], None], size: tuple[float, float] = (10, 5.2)) -> bytes:
+    figure = plt.figure(figsize=size, dpi=110)
+    try:
+        draw(figure)
+        figure.tight_layout()
+        out = io.BytesIO()
+        figure.savefig(out, format="png")
+        return out.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def _nothing(ax: Axes, title: str) -> None:
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.text(0.5, 0.5, "No data in this period", ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def time_in_stage(data: ReportData) -> bytes:
+    title = "How long citizens spend in each stage"
+
+    def draw(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        stages = [s for s in STAGES if data.stage_days.get(s)]
+        if not stages:
+            return _nothing(ax, title)
+        values = [data.stage_days[s] for s in reversed(stages)]
+        ax.boxplot(
+            values, vert=False, whis=(5, 95), showfliers=False, widths=0.55, patch_artist=True,
+            boxprops={"facecolor": "#dbe6f5", "edgecolor": NEUTRAL},
+            medianprops={"color": "black", "linewidth": 2},
+        )  # fmt: skip
+        labels = [f"{stage(s)}\n({len(data.stage_days[s])} stays)" for s in reversed(stages)]
+        ax.set_yticks(range(1, len(labels) + 1), labels)
+        for y, v in enumerate(values, 1):
+            ax.annotate(f"typical {days(quartiles(v)[1])} days", (quartiles(v)[2], y),
+                        xytext=(8, 6), textcoords="offset points", fontsize=9)  # fmt: skip
+        ax.set_xlabel("Days in the stage")
+        ax.set_title(title, loc="left", fontweight="bold")
+        ax.text(0, -0.16, HOW_TO_READ_BOXES, transform=ax.transAxes, fontsize=9, color="#555")
+        ax.set_xlim(0, max(quartiles(v)[2] for v in values) * 0.15 + ax.get_xlim()[1])
+
+    return _png(draw)
+
+
+def lead_time(data: ReportData) -> bytes:
+    title = "When the company service started, compared with the fit-for-work date"
+
+    def draw(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        if not data.lead_days:
+            return _nothing(ax, title)
+        weeks = Counter(d // 7 for d in data.lead_days)  # week-wide bins, 0 = days 0-6
+        bins = range(min(weeks), max(weeks) + 1)
+        counts = [weeks.get(b, 0) for b in bins]
+        colours = [EARLY if b < 0 else LATE for b in bins]
+        ax.bar([7 * b for b in bins], counts, width=7, align="edge", color=colours,
+               edgecolor="white")  # fmt: skip
+        ax.axvline(0, color="black", linestyle="--", linewidth=1.2)
+        ax.text(0, max(counts) * 1.02, " fit-for-work day", fontsize=9, va="bottom")
+        ax.set_xlabel("Days from the fit-for-work date to the accepted handover "
+                      "(left of the line: help started before the citizen was fit)")  # fmt: skip
+        ax.set_ylabel("Citizens (each bar: one week)")
+        ax.set_title(title, loc="left", fontweight="bold")
+        early = sum(1 for d in data.lead_days if d < 0)
+        ax.legend(
+            handles=[
+                Patch(color=EARLY, label=f"Started before fit: {early} citizens"),
+                Patch(color=LATE, label=f"On or after: {len(data.lead_days) - early} citizens"),
+            ],
+            frameon=False,
+            loc="upper right",
+        )
+
+    return _png(draw)
+
+
+def escalation_heatmap(data: ReportData) -> bytes:
+    title = "Missed deadlines, by department and week"
+
+    def draw(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        if not data.escalations:
+            return _nothing(ax, title)
+        weeks = _mondays(data.period.first, data.period.last)  # quiet weeks too
+        rows = list(HEATMAP_ROWS)
+        grid = [[0] * len(weeks) for _ in rows]
+        for r in data.escalations:
+            grid[rows.index(r["department"])][weeks.index(r["week"])] += r["n"]
+        image = ax.imshow(grid, aspect="auto", cmap="Oranges")
+        ax.set_yticks(range(len(rows)), [HEATMAP_ROWS[r] for r in rows])
+        step = max(1, round(len(weeks) / 10))
+        ticks = list(range(0, len(weeks), step))
+        ax.set_xticks(ticks, [f"{weeks[i]:%d %b}\nweek {weeks[i].isocalendar()[1]}" for i in ticks])
+        if len(weeks) <= 26:
+            for y, row in enumerate(grid):
+                for x, n in enumerate(row):
+                    ax.text(x, y, str(n), ha="center", va="center", fontsize=8)
+        ax.set_xlabel("Week the deadline fell in (Monday's date)")
+        ax.set_title(title, loc="left", fontweight="bold")
+        bar = figure.colorbar(image, ax=ax, fraction=0.03)
+        bar.set_label("Missed deadlines")
+
+    return _png(draw, (11, 4.2))
+
+
+def _mondays(first: date, last: date) -> list[date]:
+    monday = first - timedelta(days=first.weekday())
+    return [monday + timedelta(weeks=n) for n in range((last - monday).days // 7 + 1)]
+
+
+def funnel(data: ReportData) -> bytes:
+    title = "From case opened to employed (cases opened in the period)"
+
+    def draw(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        if not data.funnel or data.funnel[0][1] == 0:
+            return _nothing(ax, title)
+        labels = [label for label, _ in reversed(data.funnel)]
+        counts = [n for _, n in reversed(data.funnel)]
+        ax.barh(labels, counts, color=[EARLY] + [NEUTRAL] * (len(counts) - 1))
+        total = data.funnel[0][1]
+        for y, n in enumerate(counts):
+            ax.text(n, y, f"  {n} ({100 * n / total:.0f}%)", va="center", fontsize=10)
+        ax.set_xlabel("Citizens")
+        ax.set_xlim(0, total * 1.18)
+        ax.set_title(title, loc="left", fontweight="bold")
+
+    return _png(draw)
+
+
+CHARTS: dict[str, tuple[str, Callable[[ReportData], bytes]]] = {
+    "time_in_stage.png": ("Time in each stage", time_in_stage),
+    "lead_time.png": ("Handover lead time", lead_time),
+    "escalations.png": ("Missed deadlines", escalation_heatmap),
+    "funnel.png": ("From case opened to employed", funnel),
+}

@@ -1,0 +1,117 @@
+"""`starter.py report`: tables in the terminal, four PNG charts and one HTML page in a folder.
+
+Reads PostgreSQL only (DATABASE_URL), never Temporal, so it runs wherever the database
+is reachable, e.g. on a reporting replica.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from reports import charts, tables
+from reports.data import TZ, Period, ReportData, load
+from reports.page import page
+from reports.words import headlines
+
+HTML_NAME = "report.html"
+# The page's order: heading, chart file (or none), table title.
+SECTIONS = (
+    ("From case opened to employed", "funnel.png", "From case opened to employed"),
+    ("Time in each stage", "time_in_stage.png", "Time in each stage"),
+    ("Handover lead time", "lead_time.png", "Handover lead time"),
+    ("Missed deadlines", "escalations.png", "Missed deadlines by stage and level"),
+    ("Which paths end in work", "", "Which paths end in work"),
+    ("Open cases today", "", "Open cases today, by stage and age"),
+    ("Company-service openings", "", "Company-service openings"),
+)
+
+
+def add_parser(commands: Any) -> None:
+    """The `report` subcommand on starter.py's parser (`commands`: its subparsers)."""
+    report = commands.add_parser(
+        "report",
+        help="write a report for team leads (tables, PNG charts, one HTML page)",
+        description="Time in each stage, handover lead time (acceptance day minus "
+        "fit-for-work day: negative means help started before the citizen was fit), missed "
+        "deadlines by department and week, the way from case opened to employed, which "
+        "paths end in work, open cases by age, and openings. Prints the tables and writes "
+        f"time_in_stage.png, lead_time.png, escalations.png, funnel.png and {HTML_NAME} "
+        "(self-contained: images inlined) to --out. Reads PostgreSQL only: needs "
+        "DATABASE_URL, not Temporal.",
+    )
+    report.add_argument("--from", dest="first", type=date.fromisoformat, required=True,
+                        metavar="YYYY-MM-DD", help="first day of the period")  # fmt: skip
+    report.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
+                        metavar="YYYY-MM-DD", help="last day of the period (included)")  # fmt: skip
+    report.add_argument("--municipality", default=None,
+                        help="one municipality, e.g. Norddjurs (default: all)")  # fmt: skip
+    report.add_argument("--out", type=Path, default=Path("report"),
+                        help="folder for the PNGs and HTML (default ./report)")  # fmt: skip
+
+
+def print_tables(data: ReportData, console: Console) -> None:
+    console.print(f"[bold]Trappebro report[/bold]: {data.period.label}\n")
+    for headline in headlines(data):
+        console.print(f"  [bold]{headline.value}[/bold]  {headline.label}  ({headline.note})")
+    for table in tables.all_tables(data):
+        rich = RichTable(title=table.title, caption=table.note, title_justify="left")
+        for header in table.headers:
+            rich.add_column(header)
+        for row in table.rows:
+            rich.add_row(*row)
+        console.print()
+        console.print(rich)
+
+
+def write_files(data: ReportData, out: Path) -> list[Path]:
+    """The four PNGs and the HTML page in `out`; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    pngs = {name: draw(data) for name, (_, draw) in charts.CHARTS.items()}
+    written = []
+    for name, png in pngs.items():
+        (out / name).write_bytes(png)
+        written.append(out / name)
+    by_title = {t.title: t for t in tables.all_tables(data)}
+    sections = [(heading, pngs.get(png), by_title[table]) for heading, png, table in SECTIONS]
+    html = page(data.period, headlines(data), sections, datetime.now(TZ))
+    (out / HTML_NAME).write_text(html, encoding="utf-8")
+    written.append(out / HTML_NAME)
+    return written
+
+
+async def make_report(database_url: str, period: Period, out: Path, console: Console) -> float:
+    """Read, print and write the report; returns the seconds it took."""
+    started = time.perf_counter()
+    conn = await asyncpg.connect(database_url)
+    try:
+        data = await load(conn, period)
+    finally:
+        await conn.close()
+    print_tables(data, console)
+    written = await asyncio.to_thread(write_files, data, out)
+    seconds = time.perf_counter() - started
+    console.print(f"\nwrote {', '.join(str(p) for p in written)} in {seconds:.1f} s")
+    return seconds
+
+
+async def run(args: argparse.Namespace, database_url: str | None) -> int:
+    errors = Console(stderr=True)
+    if not database_url:
+        errors.print("starter.py report: DATABASE_URL is not set", style="red")
+        return 2
+    if args.last < args.first:
+        errors.print("starter.py report: --to is before --from", style="red")
+        return 2
+    console = Console()
+    period = Period(args.first, args.last, args.municipality)
+    await make_report(database_url, period, args.out, console)
+    return 0

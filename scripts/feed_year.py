@@ -1,0 +1,166 @@
+"""Feed a generated year (bench/year.py) through the real door, then time the report.
+
+  python scripts/feed_year.py                     # a year of three municipalities
+  python scripts/feed_year.py --report-only       # the reports again, on the kept data
+
+Starts a Temporal dev server on free ports and `worker.py` under policies/default.toml,
+with PostgreSQL embedded in --pg-dir (kept afterwards, its database `year` made afresh)
+or DATABASE_URL. Sends the openings' registrations first (so proposals find their
+opening), then every case event and withdrawal, through `service.door.ingest`, the door
+`starter.py ingest` uses; waits until the outbox and projections stop changing (deadlines
+that passed in the year escalate as the cases catch up); then writes the report for all
+three municipalities and for each one to --out, and prints how long everything took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
+
+import asyncpg  # noqa: E402
+from crash_test import local_stack, until  # noqa: E402
+from rich.console import Console  # noqa: E402
+from temporalio.api.taskqueue.v1 import TaskQueue  # noqa: E402
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: E402
+from year import RATES, Year, generate_year  # noqa: E402
+
+from reports.cli import make_report  # noqa: E402
+from reports.data import TZ, Period  # noqa: E402
+from service.door import ingest  # noqa: E402
+from service.exit import run_main  # noqa: E402
+from service.postgres import EmbeddedPostgres, start_embedded, with_database  # noqa: E402
+
+QUEUE = "year-cases"
+QUIET_FOR = 10.0  # seconds without a new outbox row or projection version: settled
+
+
+async def fresh_database(pg_dir: Path) -> tuple[EmbeddedPostgres, str]:
+    pg = await asyncio.to_thread(start_embedded, pg_dir)
+    conn = await asyncpg.connect(pg.url("postgres"))
+    try:
+        await conn.execute("DROP DATABASE IF EXISTS year WITH (FORCE)")
+        await conn.execute("CREATE DATABASE year")
+    finally:
+        await conn.close()
+    return pg, with_database(pg.url("postgres"), "year")
+
+
+async def settle(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    last: tuple[int, int] = (-1, -1)
+    quiet_since = time.monotonic()
+
+    async def quiet() -> bool:
+        nonlocal last, quiet_since
+        now = (
+            int(await conn.fetchval("SELECT count(*) FROM outbox")),
+            int(await conn.fetchval("SELECT coalesce(sum(version), 0) FROM case_projection")),
+        )
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        return time.monotonic() - quiet_since >= QUIET_FOR
+
+    try:
+        await until(quiet, 900, 1.0)
+    finally:
+        await conn.close()
+
+
+# One batch, not month by month: a case whose events stop at a month's end would escalate
+# (against the real clock) before the next month's events came.
+async def feed(year: Year, concurrency: int) -> None:
+    async with local_stack() as (stack, client):
+        worker = stack.child("worker")
+        await worker.start(sys.executable, "worker.py", env=stack.worker_env(QUEUE))
+
+        async def polling() -> bool:
+            # Before the worker polls, a receipt can time out and end the ingest.
+            if not worker.running:
+                raise RuntimeError(f"worker exited:\n{worker.tail()}")
+            request = DescribeTaskQueueRequest(
+                namespace="default", task_queue=TaskQueue(name=QUEUE)
+            )
+            return bool((await client.workflow_service.describe_task_queue(request)).pollers)
+
+        if not await until(polling, 60, 0.2):
+            raise RuntimeError("the worker is not polling after 60 s")
+        started = time.monotonic()
+        first = await ingest(client, QUEUE, year.registrations, concurrency)
+        done = {"n": 0}
+
+        def progress(n: int) -> None:
+            done["n"] += n
+            if done["n"] % 2000 < n:
+                rate = done["n"] / (time.monotonic() - started)
+                print(f"  {done['n']} of {len(year.events)} events, {rate:.0f}/s", flush=True)
+
+        report = await ingest(client, QUEUE, year.events, concurrency, on_done=progress)
+        fed = time.monotonic() - started
+        await settle(stack.database_url)
+        settled = time.monotonic() - started - QUIET_FOR
+        total = len(year.registrations) + len(year.events)
+        print(
+            f"fed {total} events ({year.cases} cases, {len(year.registrations)} openings) in "
+            f"{fed:.0f} s = {total / fed:.0f} events/s; settled after {settled:.0f} s; "
+            f"accepted {first.accepted + report.accepted}, refused "
+            f"{len(first.refused) + len(report.refused)}, unconfirmed "
+            f"{len(first.unconfirmed) + len(report.unconfirmed)}"
+        )
+        await worker.stop(40)
+
+
+async def reports(url: str, period: Period, out: Path) -> None:
+    console = Console(width=120, quiet=True)
+    for municipality in (None, *RATES):
+        one = Period(period.first, period.last, municipality)
+        folder = out / (municipality or "all")
+        seconds = await make_report(url, one, folder, console)
+        print(f"report {one.label}: {seconds:.1f} s -> {folder}")
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    pg, url = None, os.environ.get("DATABASE_URL", "")
+    if not url and args.report_only:
+        pg = await asyncio.to_thread(start_embedded, args.pg_dir)
+        url = with_database(pg.url("postgres"), "year")
+    elif not url:
+        pg, url = await fresh_database(args.pg_dir)
+        os.environ["DATABASE_URL"] = url  # the local stack and its worker use it
+    try:
+        now = datetime.now(UTC)
+        if not args.report_only:
+            started = time.monotonic()
+            year = generate_year(args.seed, args.scale, now)
+            print(f"generated {year.cases} cases in {time.monotonic() - started:.1f} s")
+            await feed(year, args.concurrency)
+        end = (now - timedelta(days=1)).astimezone(TZ).date()
+        await reports(url, Period(end - timedelta(days=365), end - timedelta(days=1)), args.out)
+    finally:
+        if pg is not None:
+            await asyncio.to_thread(pg.stop)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scale", type=float, default=1.0, help="times the case rates")
+    parser.add_argument("--concurrency", type=int, default=16, help="cases sent in parallel")
+    parser.add_argument("--pg-dir", type=Path, default=REPO_ROOT / ".data" / "year-pg")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / ".data" / "year-report")
+    parser.add_argument("--report-only", action="store_true", help="only the reports")
+    return asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    run_main(main)
