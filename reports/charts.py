@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from reports.data import STAGES, ReportData
 from reports.words import HEATMAP_ROWS, days, quartiles, stage
@@ -93,6 +94,7 @@ def lead_time(data: ReportData) -> bytes:
         ax.set_xlabel("Days from the fit-for-work date to the accepted handover "
                       "(left of the line: help started before the citizen was fit)")  # fmt: skip
         ax.set_ylabel("Citizens (each bar: one week)")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title, loc="left", fontweight="bold")
         early = sum(1 for d in data.lead_days if d < 0)
         ax.legend(
@@ -155,6 +157,7 @@ def funnel(data: ReportData) -> bytes:
         for y, n in enumerate(counts):
             ax.text(n, y, f"  {n} ({100 * n / total:.0f}%)", va="center", fontsize=10)
         ax.set_xlabel("Citizens")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # people come whole
         ax.set_xlim(0, total * 1.18)
         ax.set_title(title, loc="left", fontweight="bold")
 
