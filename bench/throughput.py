@@ -49,9 +49,9 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
         sys.path.insert(0, str(_folder))
 
 import asyncpg  # noqa: E402
-from crash_test import Child, LocalStack, gather_limited, interruptible, local_stack, until  # noqa: E402
 from generate import generate, run_tag  # noqa: E402
 from minimal import CREATE_TABLE, SIGNAL, TABLE, Hit, MinimalStore, MinimalWorkflow  # noqa: E402
+from stack import Child, LocalStack, gather_limited, interruptible, local_stack, until  # noqa: E402
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
