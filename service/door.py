@@ -135,7 +135,7 @@ def entity_id(event: Event | OpeningEvent) -> str:
 async def ingest(
     client: Client,
     task_queue: str,
-    lines: Iterable[str],
+    lines: Iterable[str | bytes],
     concurrency: int = 16,
     on_done: Callable[[int], None] = lambda n: None,
 ) -> IngestReport:
