@@ -115,7 +115,8 @@ def malformed(rng: random.Random, event: dict[str, Any]) -> str | bytes:
     if choice == 0:
         _drop(event, path)
     elif choice == 1:
-        _set(event, (*path[:-1], "unexpected_field"), rng.choice((1, "x", None, [])))
+        dicts = [()] + [p for p in _paths(event) if isinstance(_get(event, p), dict)]
+        _get(event, rng.choice(dicts))["unexpected_field"] = rng.choice((1, "x", None, []))
     elif choice == 2:
         wrong: list[Any] = [1, 1.5, "text", True, None, [], {}, -1]
         _set(event, path, rng.choice(wrong))
@@ -144,9 +145,10 @@ def malformed(rng: random.Random, event: dict[str, Any]) -> str | bytes:
 
 def oversized(rng: random.Random, event: dict[str, Any]) -> str:
     path = rng.choice(_paths(event))
-    choice = rng.randrange(5)
+    # Few over the body limit: each is a megabyte through every door.
+    choice = rng.choices(range(5), (30, 25, 20, 22, 3))[0]
     if choice == 0:
-        _set(event, path, "x" * rng.choice((501, 5_000, 200_000)))
+        _set(event, path, "x" * rng.choice((501, 5_000, 100_000)))
     elif choice == 1:
         _set(event, path, ["no_heavy_lifting"] * rng.choice((11, 1_000, 20_000)))
     elif choice == 2:
@@ -175,29 +177,37 @@ def cpr_bearing(rng: random.Random, event: dict[str, Any]) -> str:
 
 
 def hostile_batch(events: int, seed: int) -> HostileBatch:
-    """About `events` items: valid generated lines, hostile copies, duplicates, out of order."""
+    """About `events` items: valid generated lines (each case's order kept, or case_opened
+    moved last), and hostile copies and duplicates of them at random places between."""
     rng = random.Random(seed)
     valid = generate(max(4, int(events * VALID_SHARE / 5.5)), seed).lines
-    batch = HostileBatch(items=[])
-    lines = _reordered(rng, valid)
-    for line in lines:
-        batch.items.append(Item("valid", line))
+    ordered = _reordered(rng, valid)
     makers = {"malformed": malformed, "oversized": oversized, "CPR-bearing": cpr_bearing}
     weights = {"malformed": 0.55, "oversized": 0.12, "CPR-bearing": 0.23, "duplicated": 0.10}
-    while len(batch.items) < events:
+    hostile: list[Item] = []
+    while len(ordered) + len(hostile) < events:
         kind = rng.choices(list(weights), list(weights.values()))[0]
         source = rng.choice(valid)
         if kind == "duplicated":
-            batch.items.append(Item(kind, _duplicate(rng, source)))
-            continue
-        batch.items.append(Item(kind, makers[kind](rng, json.loads(source))))
-    rng.shuffle(batch.items)
+            hostile.append(Item(kind, _duplicate(rng, source)))
+        else:
+            hostile.append(Item(kind, makers[kind](rng, json.loads(source))))
+    batch = HostileBatch(items=_merge(rng, ordered, hostile))
     for item in batch.items:
         item.refusals = oracle(item.raw)
         batch.kinds[item.kind] += 1
         if item.refusals is None:
             item.event_id = json.loads(item.raw)["event_id"]
     return batch
+
+
+def _merge(rng: random.Random, first: list[Item], second: list[Item]) -> list[Item]:
+    """Both lists interleaved at random, each in its own order."""
+    a, b, out = list(reversed(first)), list(reversed(second)), []
+    while a or b:
+        take_a = bool(a) and rng.random() < len(a) / (len(a) + len(b))
+        out.append((a if take_a else b).pop())
+    return out
 
 
 def _duplicate(rng: random.Random, line: str) -> str:
@@ -207,14 +217,15 @@ def _duplicate(rng: random.Random, line: str) -> str:
     return json.dumps(dict(reversed(list(event.items()))))
 
 
-def _reordered(rng: random.Random, lines: list[str]) -> list[str]:
-    """Some cases' case_opened moved after their other events (held until it comes)."""
+def _reordered(rng: random.Random, lines: list[str]) -> list[Item]:
+    """The valid lines; some cases' case_opened moved after their other events (held)."""
     by_case: dict[str, list[str]] = {}
     for line in lines:
         by_case.setdefault(json.loads(line)["case_id"], []).append(line)
-    out: list[str] = []
+    out: list[Item] = []
     for case_lines in by_case.values():
         if len(case_lines) > 2 and rng.random() < 0.3:
-            case_lines = case_lines[1:] + case_lines[:1]
-        out += case_lines
+            out += [Item("out of order", line) for line in case_lines[1:] + case_lines[:1]]
+        else:
+            out += [Item("valid", line) for line in case_lines]
     return out
