@@ -94,6 +94,17 @@ def parse_any(raw: str | bytes | dict[str, Any]) -> Event | OpeningEvent:
     return event
 
 
+def contract_refusals(event: Event | OpeningEvent) -> list[Refusal]:
+    """What intake refuses in an event that reached a workflow without passing a door (a
+    signal or update sent straight to it): the models alone let through CPR-like numbers,
+    dates out of range and facts dated after the event. Empty when the contract accepts it."""
+    try:
+        parse_any(event.model_dump(mode="json", exclude_none=True))
+    except RefusedEvent as refused:
+        return refused.refusals
+    return []
+
+
 def _load(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
     if isinstance(raw, dict):
         return raw
