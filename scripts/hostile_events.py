@@ -58,7 +58,7 @@ class HostileBatch:
         return sum(item.refusals is not None for item in self.items)
 
 
-def oracle(raw: str | bytes) -> frozenset[tuple[str, str]] | None:
+def oracle(raw: str | bytes | dict[str, Any]) -> frozenset[tuple[str, str]] | None:
     """core.intake is the contract: the refusals it gives, or None."""
     try:
         parse_any(raw)
