@@ -207,10 +207,14 @@ async def scale(args: argparse.Namespace) -> int:
         print(f"scale: {args.cases} cases in steps of {args.step} on {os.cpu_count()} cores, "
               f"temporal {stack.address}, worker pid {worker.pid}", flush=True)  # fmt: skip
         run = Scale(args, client, queue, stack.database_url)
-        while run.opened + args.step < args.cases:
-            await run.step(args.step)
-        lines, _ = latency_lines(run.tag, args.latency_cases)
-        last = await run.step(args.cases - run.opened, lines)
+        try:
+            while run.opened + args.step < args.cases:
+                await run.step(args.step)
+            lines, _ = latency_lines(run.tag, args.latency_cases)
+            last = await run.step(args.cases - run.opened, lines)
+        except Exception:
+            print(f"--- worker log (last lines) ---\n{worker.tail(40)}", file=sys.stderr)
+            raise
         late = await latencies(stack.database_url, args.latency_cases, 90)
         failures: list[str] = []
         figures = await database_figures(stack.database_url, run.opened + len(lines), failures)

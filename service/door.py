@@ -5,6 +5,7 @@ events with the same reasons. Events of one case go in the order given; cases in
 """
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from workflows.messages import (
 from workflows.opening_messages import opening_workflow_id
 
 CLOSED = Receipt(outcome="refused", field="case_id", reason="case closed")
+# Seconds a door keeps asking a case that does not answer (see `confirm`).
+CONFIRM_PATIENCE = 60.0
 OPENING_CLOSED = Receipt(outcome="refused", field="opening_id", reason="opening closed")
 
 
@@ -90,15 +93,29 @@ async def deliver(
     return handle, delivery.delivery_id or ""
 
 
-async def confirm(handle: WorkflowHandle[Any, Any], delivery_id: str) -> Receipt:
-    """Wait for the case to apply a delivery; a case that has closed answers by query."""
-    try:
-        receipt: Receipt = await handle.execute_update(
-            RECEIPT_UPDATE, delivery_id, result_type=Receipt
-        )
-    except (WorkflowUpdateFailedError, RPCError):
-        receipt = await handle.query(RECEIPT_QUERY, delivery_id, result_type=Receipt)
-    return receipt
+async def confirm(
+    handle: WorkflowHandle[Any, Any], delivery_id: str, patience: float = CONFIRM_PATIENCE
+) -> Receipt:
+    """Wait for the case to apply a delivery; a case that has closed answers by query.
+
+    While its last workflow task failed (a worker killed mid-task, a task timed out on a
+    starved CPU), the case answers neither; Temporal retries the task, so ask again for
+    `patience` seconds, then give up: an unknown receipt, reported as unconfirmed."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            receipt: Receipt = await handle.execute_update(
+                RECEIPT_UPDATE, delivery_id, result_type=Receipt
+            )
+            return receipt
+        except (WorkflowUpdateFailedError, RPCError):
+            try:
+                receipt = await handle.query(RECEIPT_QUERY, delivery_id, result_type=Receipt)
+                return receipt
+            except RPCError:
+                if time.monotonic() > deadline:
+                    return Receipt()
+        await asyncio.sleep(1)
 
 
 async def deliver_any(
