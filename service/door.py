@@ -34,8 +34,9 @@ from workflows.messages import (
 from workflows.opening_messages import opening_workflow_id
 
 CLOSED = Receipt(outcome="refused", field="case_id", reason="case closed")
-# Seconds a door keeps asking a case that does not answer (see `confirm`).
-CONFIRM_PATIENCE = 60.0
+# Seconds a door keeps asking a case that does not answer (see `confirm`): longer than a
+# minute's database outage plus the activity retry's longest wait (1 min).
+CONFIRM_PATIENCE = 150.0
 OPENING_CLOSED = Receipt(outcome="refused", field="opening_id", reason="opening closed")
 
 
@@ -98,9 +99,11 @@ async def confirm(
 ) -> Receipt:
     """Wait for the case to apply a delivery; a case that has closed answers by query.
 
-    While its last workflow task failed (a worker killed mid-task, a task timed out on a
-    starved CPU), the case answers neither; Temporal retries the task, so ask again for
-    `patience` seconds, then give up: an unknown receipt, reported as unconfirmed."""
+    A case answers only once its step is persisted, so while PostgreSQL is down the update
+    gives up and the query does not know yet; while its last workflow task failed (a worker
+    killed mid-task, a task timed out on a starved CPU) it answers neither. Temporal retries
+    both, so ask again for `patience` seconds, then give up: an unknown receipt, reported
+    as unconfirmed."""
     deadline = time.monotonic() + patience
     while True:
         try:
@@ -111,10 +114,10 @@ async def confirm(
         except (WorkflowUpdateFailedError, RPCError):
             try:
                 receipt = await handle.query(RECEIPT_QUERY, delivery_id, result_type=Receipt)
-                return receipt
             except RPCError:
-                if time.monotonic() > deadline:
-                    return Receipt()
+                receipt = Receipt()
+            if receipt.outcome is not None or time.monotonic() > deadline:
+                return receipt
         await asyncio.sleep(1)
 
 
