@@ -104,10 +104,11 @@ class Scale:
         self.reports: list[IngestReport] = []
         self.pids: tuple[int, int, int | None] = (0, 0, None)  # worker, server, PostgreSQL
 
-    def cpu(self) -> float:
+    def cpu(self) -> list[float]:
+        """CPU seconds so far of the worker, the dev server and PostgreSQL."""
         worker, server, postgres = self.pids
         used = [cpu_seconds(worker), cpu_seconds(server), cpu_seconds(postgres, True)]
-        return sum(u or 0.0 for u in used)
+        return [u or 0.0 for u in used]
 
     async def logged(self) -> int:
         conn = await asyncpg.connect(self.db)
@@ -133,19 +134,21 @@ class Scale:
             await asyncio.sleep(2)
             await self.send(latency_lines(self.tag, latency))
 
-        began, cpu = time.monotonic(), self.cpu()
+        began, before = time.monotonic(), self.cpu()
         await asyncio.gather(self.send(lines), *([latency_cases()] if latency else []))
         if not await until(lambda: self._reached(target), 600, 0.2):
             raise RuntimeError(f"case_event did not reach {target} rows in 600 s")
         took, events = time.monotonic() - began, size + latency
         self.opened += size
+        spent = [1000 * (b - a) / events for a, b in zip(before, self.cpu(), strict=True)]
         step = {"open cases": self.opened, "events": events, "seconds": round(took, 1),
                 "events/s": round(events / took, 1), "load": load(),
-                "cpu ms/event": round(1000 * (self.cpu() - cpu) / events, 1)}  # fmt: skip
+                "cpu ms/event": round(sum(spent), 1)}  # fmt: skip
         self.steps.append(step)
+        split = "/".join(f"{ms:.0f}" for ms in spent)
         print(f"  {self.opened:>7} open: {step['events/s']:>6} events/s, "
-              f"{step['cpu ms/event']:>5} ms CPU/event  ({events} in {took:.1f}s, "
-              f"load {step['load']})", flush=True)  # fmt: skip
+              f"{step['cpu ms/event']:>5} ms CPU/event (worker/server/pg {split})  "
+              f"({events} in {took:.1f}s, load {step['load']})", flush=True)  # fmt: skip
         return step
 
     async def _reached(self, target: int) -> bool:
