@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
@@ -98,7 +99,11 @@ def demo_event(case_id: str | None) -> str:
 
 
 async def _ingest(
-    client: Client, queue: str, lines: list[str], concurrency: int = 16, progress_bar: bool = True
+    client: Client,
+    queue: str,
+    lines: Sequence[str | bytes],
+    concurrency: int = 16,
+    progress_bar: bool = True,
 ) -> int:
     show = progress_bar and len(lines) >= PROGRESS_FROM
     with Progress(
@@ -150,7 +155,7 @@ async def _status(client: Client, case_id: str, as_json: bool) -> int:
     return 0
 
 
-async def _run(args: argparse.Namespace, lines: list[str]) -> int:
+async def _run(args: argparse.Namespace, lines: list[str | bytes]) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
     try:
@@ -174,11 +179,22 @@ async def _run(args: argparse.Namespace, lines: list[str]) -> int:
     )
 
 
-def _read(path: str) -> list[str]:
+def _read(path: str) -> list[str | bytes]:
+    """The lines as sent; one that is not UTF-8 stays bytes, so intake refuses that line
+    (`line 7: <line>: not valid JSON (not UTF-8)`) instead of the whole file failing."""
     if path == "-":
-        return sys.stdin.readlines()
-    with open(path, encoding="utf-8") as source:
-        return source.readlines()
+        raw = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as source:
+            raw = source.read()
+    return [_text(line) for line in raw.splitlines()]
+
+
+def _text(line: bytes) -> str | bytes:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line
 
 
 def main() -> int:

@@ -16,9 +16,10 @@ folder, or DATABASE_URL) and, per phase, a worker as a SUBPROCESS of this script
     signal-with-start, one activity writing one row through an asyncpg pool, a 1 s timer;
     `--concurrency` senders; timed from the first send until every row is written.
 
-Prints both rates, their ratio, and where the time goes: CPU seconds per event of each
-process (worker, Temporal server, PostgreSQL, this client), and per event the workflow tasks,
-activities, signals, updates and history events, from a sample of the histories.
+Prints both rates, their ratio (PASS when at least 0.8, else FAIL and exit 1), and where the
+time goes: CPU seconds per event of each process (worker, Temporal server, PostgreSQL, this
+client), and per event the workflow tasks, activities, signals, updates and history events,
+from a sample of the histories.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
         sys.path.insert(0, str(_folder))
 
 import asyncpg  # noqa: E402
-from crash_test import Child, LocalStack, gather_limited, interruptible, local_stack, until  # noqa: E402
 from generate import generate, run_tag  # noqa: E402
 from minimal import CREATE_TABLE, SIGNAL, TABLE, Hit, MinimalStore, MinimalWorkflow  # noqa: E402
+from stack import Child, LocalStack, gather_limited, interruptible, local_stack, until  # noqa: E402
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
@@ -70,6 +71,7 @@ from service.wiring import PASSTHROUGH, create_worker  # noqa: E402
 from workflows.messages import workflow_id  # noqa: E402
 
 HISTORY_SAMPLE = 40
+AIM = 0.8  # case events per second over minimal workflows per second
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -488,7 +490,7 @@ def print_human(result: dict[str, Any]) -> None:
     a, b = result["(a) case service"], result["(b) minimal workflow"]
     print(
         f"\ncase events/s {a['events/s (sent)']} vs minimal workflows/s "
-        f"{b['workflows/s (row written)']}: ratio {result['ratio (a)/(b)']} (aim >= 0.8)"
+        f"{b['workflows/s (row written)']}: ratio {result['ratio (a)/(b)']} (aim >= {AIM})"
     )
 
 
@@ -516,7 +518,11 @@ async def main_async(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         print_human(result)
-    return 0
+    ratio = result["ratio (a)/(b)"]
+    if ratio < AIM:
+        print(f"FAIL: ratio {ratio} < {AIM}")
+    print("PASS" if ratio >= AIM else "FAIL", flush=True)
+    return 0 if ratio >= AIM else 1
 
 
 def main() -> int:

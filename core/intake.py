@@ -39,6 +39,10 @@ _EARLIEST, _LATEST = date(2000, 1, 1), date(2099, 12, 31)
 _OUT_OF_RANGE = "must lie within the years 2000-2099"
 
 
+# The contract nests four levels at most (data.job_goals[0].title); far deeper is hostile.
+_MAX_DEPTH = 32
+_TOO_DEEP = f"nested deeper than {_MAX_DEPTH} levels"
+_TOO_BIG = "not valid JSON (a number too long or nesting too deep to read)"
 _CPR_REASON = "holds a CPR-like number; send no personal identity numbers"
 
 
@@ -70,6 +74,8 @@ def parse_any(raw: str | bytes | dict[str, Any]) -> Event | OpeningEvent:
     """Validate one event of either kind (the door routes by `type`); raise `RefusedEvent`
     naming every problem found."""
     obj = _load(raw)
+    if _deeper_than(obj, _MAX_DEPTH):
+        raise RefusedEvent([Refusal(field="<line>", reason=_TOO_DEEP)])
     cpr_fields = list(find_cpr(obj))
     if cpr_fields:
         raise RefusedEvent([Refusal(field=f, reason=_CPR_REASON) for f in cpr_fields])
@@ -88,6 +94,17 @@ def parse_any(raw: str | bytes | dict[str, Any]) -> Event | OpeningEvent:
     return event
 
 
+def contract_refusals(event: Event | OpeningEvent) -> list[Refusal]:
+    """What intake refuses in an event that reached a workflow without passing a door (a
+    signal or update sent straight to it): the models alone let through CPR-like numbers,
+    dates out of range and facts dated after the event. Empty when the contract accepts it."""
+    try:
+        parse_any(event.model_dump(mode="json", exclude_none=True))
+    except RefusedEvent as refused:
+        return refused.refusals
+    return []
+
+
 def _load(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
     if isinstance(raw, dict):
         return raw
@@ -96,9 +113,27 @@ def _load(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8"
         raise RefusedEvent([Refusal(field="<line>", reason=f"not valid JSON ({reason})")]) from None
+    except (ValueError, RecursionError):
+        # An integer of thousands of digits, or nesting deeper than the parser's stack: a
+        # hostile line must be refused like any other, not crash the door that reads it.
+        raise RefusedEvent([Refusal(field="<line>", reason=_TOO_BIG)]) from None
     if not isinstance(obj, dict):
         raise RefusedEvent([Refusal(field="<line>", reason="must be a JSON object")])
     return obj
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Nested deeper than `limit`, checked without recursion (the checks after it recurse)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack += [(child, depth + 1) for child in item.values()]
+        elif isinstance(item, list):
+            stack += [(child, depth + 1) for child in item]
+    return False
 
 
 def _validate(kind: str, obj: dict[str, Any]) -> Event | OpeningEvent:

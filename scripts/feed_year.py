@@ -28,8 +28,8 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
         sys.path.insert(0, str(_folder))
 
 import asyncpg  # noqa: E402
-from crash_test import local_stack, until  # noqa: E402
 from rich.console import Console  # noqa: E402
+from stack import local_stack, until  # noqa: E402
 from temporalio.api.taskqueue.v1 import TaskQueue  # noqa: E402
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: E402
 from year import RATES, Year, generate_year  # noqa: E402

@@ -5,6 +5,7 @@ events with the same reasons. Events of one case go in the order given; cases in
 """
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ from workflows.opening_messages import opening_workflow_id
 # updates on one workflow, and a case system's batch can hold more events of one case.
 RECEIPTS_AT_ONCE = 8
 CLOSED = Receipt(outcome="refused", field="case_id", reason="case closed")
+# Seconds a door keeps asking a case that does not answer (see `confirm`): longer than a
+# minute's database outage plus the activity retry's longest wait (1 min).
+CONFIRM_PATIENCE = 150.0
 OPENING_CLOSED = Receipt(outcome="refused", field="opening_id", reason="opening closed")
 
 
@@ -93,19 +97,31 @@ async def deliver(
     return handle, delivery.delivery_id or ""
 
 
-async def confirm(handle: WorkflowHandle[Any, Any], delivery_id: str) -> Receipt:
+async def confirm(
+    handle: WorkflowHandle[Any, Any], delivery_id: str, patience: float = CONFIRM_PATIENCE
+) -> Receipt:
     """Wait for the case to apply a delivery; a case that has closed answers by query.
-    When neither answers, the receipt is unknown (the door reports it unconfirmed)."""
-    try:
-        receipt: Receipt = await handle.execute_update(
-            RECEIPT_UPDATE, delivery_id, result_type=Receipt
-        )
-    except (WorkflowUpdateFailedError, RPCError):
+
+    A case answers only once its step is persisted, so while PostgreSQL is down the update
+    gives up and the query does not know yet; while its last workflow task failed (a worker
+    killed mid-task, a task timed out on a starved CPU) it answers neither. Temporal retries
+    both, so ask again for `patience` seconds, then give up: an unknown receipt, reported
+    as unconfirmed."""
+    deadline = time.monotonic() + patience
+    while True:
         try:
-            receipt = await handle.query(RECEIPT_QUERY, delivery_id, result_type=Receipt)
-        except RPCError:
-            return Receipt()
-    return receipt
+            receipt: Receipt = await handle.execute_update(
+                RECEIPT_UPDATE, delivery_id, result_type=Receipt
+            )
+            return receipt
+        except (WorkflowUpdateFailedError, RPCError):
+            try:
+                receipt = await handle.query(RECEIPT_QUERY, delivery_id, result_type=Receipt)
+            except RPCError:
+                receipt = Receipt()
+            if receipt.outcome is not None or time.monotonic() > deadline:
+                return receipt
+        await asyncio.sleep(1)
 
 
 async def deliver_any(
@@ -142,7 +158,7 @@ def entity_id(event: Event | OpeningEvent) -> str:
 async def ingest(
     client: Client,
     task_queue: str,
-    lines: Iterable[str],
+    lines: Iterable[str | bytes],
     concurrency: int = 16,
     on_done: Callable[[int], None] = lambda n: None,
 ) -> IngestReport:

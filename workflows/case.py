@@ -32,7 +32,14 @@ with workflow.unsafe.imports_passed_through():
         SuggestRequest,
         Timeline,
     )
-    from workflows.shell import ACTIVITY_RETRY, history_is_long, load_policy, receipt_for, remember
+    from workflows.shell import (
+        ACTIVITY_RETRY,
+        history_is_long,
+        load_policy,
+        receipt_for,
+        refused_by_contract,
+        remember,
+    )
 
 # When the clock is already overdue after a batch (a backlog sent late), wait this long
 # for the rest of the backlog before firing escalations it might make moot.
@@ -85,6 +92,10 @@ class CaseWorkflow:
     @workflow.signal(name="event", description="An event from the case system (Delivery).")
     def event(self, delivery: Delivery) -> None:
         """Intake: signal-with-start delivers here, so an event before case_opened is held."""
+        if refused := refused_by_contract(delivery.event):
+            if delivery.delivery_id:
+                remember(self._receipts, {delivery.delivery_id: refused})
+            return
         self._inbox.append(delivery)
 
     @workflow.update(
@@ -101,6 +112,8 @@ class CaseWorkflow:
             raise ValueError("delivery_id: is required for a synchronous answer")
         if delivery.event.case_id != self._state.case_id:
             raise ValueError("case_id: belongs to another case")
+        if refused := refused_by_contract(delivery.event):
+            raise ValueError(f"{refused.field}: {refused.reason}")
 
     @workflow.update(
         name="receipt", description="What became of a delivery sent by signal (waits for it)."

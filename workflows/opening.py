@@ -27,7 +27,14 @@ with workflow.unsafe.imports_passed_through():
         OpeningResult,
         PersistOpeningRequest,
     )
-    from workflows.shell import ACTIVITY_RETRY, history_is_long, load_policy, receipt_for, remember
+    from workflows.shell import (
+        ACTIVITY_RETRY,
+        history_is_long,
+        load_policy,
+        receipt_for,
+        refused_by_contract,
+        remember,
+    )
 
 
 @workflow.defn(name="OpeningWorkflow")
@@ -69,6 +76,10 @@ class OpeningWorkflow:
     @workflow.signal(name="opening_event", description="An opening event (OpeningDelivery).")
     def opening_event(self, delivery: OpeningDelivery) -> None:
         """Intake: signal-with-start delivers here, so an event before registration is held."""
+        if refused := refused_by_contract(delivery.event):
+            if delivery.delivery_id:
+                remember(self._receipts, {delivery.delivery_id: refused})
+            return
         self._inbox.append(delivery)
 
     @workflow.update(

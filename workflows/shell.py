@@ -10,6 +10,9 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.names import LOAD_POLICY
+    from core.events import Event
+    from core.intake import contract_refusals
+    from core.opening_events import OpeningEvent
     from core.policy import Policy
     from workflows.messages import Receipt
 
@@ -42,6 +45,16 @@ async def receipt_for(receipts: dict[str, Receipt], delivery_id: str, what: str)
     except TimeoutError:
         return Receipt()
     return receipts[delivery_id]
+
+
+def refused_by_contract(event: Event | OpeningEvent) -> Receipt | None:
+    """A message sent straight to the workflow meets the doors' contract too: what intake
+    refuses is refused here, with its field and reason, and changes nothing. Every recorded
+    history came through a door, so none of them has such an event and they replay alike."""
+    refusals = contract_refusals(event)
+    if not refusals:
+        return None
+    return Receipt(outcome="refused", field=refusals[0].field, reason=refusals[0].reason)
 
 
 def remember(receipts: dict[str, Receipt], new: dict[str, Receipt]) -> None:

@@ -1,0 +1,21 @@
+"""The chaos test, small: a generated batch through the real dev server, PostgreSQL and
+worker.py while the worker is SIGKILLed, PostgreSQL is stopped for 10 s and the dev server
+is restarted on its database file; every event applied once, every escalation written once,
+no workflow failed, every open case with an owner and a deadline ahead."""
+
+from tests.script_support import figure, run_script
+
+
+def test_worker_killed_postgres_stopped_server_restarted_loses_and_repeats_nothing() -> None:
+    stdout = run_script(
+        "scripts/chaos_test.py",
+        *("--cases", "50", "--seed", "20261201", "--kills", "1", "--pg-stop", "10"),
+        *("--server-restarts", "1", "--concurrency", "4", "--settle-timeout", "180"),
+    )
+    assert figure(stdout, "PostgreSQL stops").startswith("1 ")
+    assert figure(stdout, "dev server restarts (db file kept)").startswith("1 ")
+    assert figure(stdout, "worker kills (SIGKILL)").startswith("1 ")
+    assert figure(stdout, "workflows failed") == "0"
+    open_cases = figure(stdout, "open cases")
+    assert figure(stdout, "open cases, owner and deadline ahead") == open_cases
+    assert figure(stdout, "outbox messages") == figure(stdout, "outbox expected (pure core)")
