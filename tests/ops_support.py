@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -18,7 +16,7 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from tests.keys_support import keys_env
-from tests.support import free_port, wait_for_log
+from tests.support import free_port, worker_process
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,12 +74,7 @@ async def running_worker(
         TRAPPEBRO_METRICS_INTERVAL="0.5",
     )
     log = folder / "worker.log"
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "worker.py", cwd=REPO_ROOT, env=env, stdout=out, stderr=out
-        )
-    try:
-        await wait_for_log(log, "worker started", proc)
+    async with worker_process(env, log) as proc:
         yield WorkerProcess(
             proc,
             log,
@@ -89,8 +82,4 @@ async def running_worker(
             f"http://127.0.0.1:{metrics}/metrics",
             f"http://127.0.0.1:{health}",
         )
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        status = await asyncio.wait_for(proc.wait(), 60)
-    assert status == 0, log.read_text()
+    assert proc.returncode == 0, log.read_text()

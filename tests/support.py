@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 import uuid
 from asyncio.subprocess import Process
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
+from service.config import REPO_ROOT
 from service.devstack import find_executable, free_port
 from service.postgres import ensure_database, quote_ident, with_database
 
@@ -67,3 +72,20 @@ async def wait_for_log(log: Path, text: str, proc: Process, limit: float = 20.0)
         assert proc.returncode is None, seen
         assert asyncio.get_running_loop().time() < deadline, f"no {text!r} in {limit:.0f}s"
         await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def worker_process(env: dict[str, str], log: Path) -> AsyncIterator[Process]:
+    """worker.py with its output in ``log``, once it has started; SIGTERM when the block
+    ends, waiting for its exit (its status is then ``returncode``)."""
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "worker.py", cwd=REPO_ROOT, env=env, stdout=out, stderr=out
+        )
+    try:
+        await wait_for_log(log, "worker started", proc)
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 60)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -21,7 +20,7 @@ from service.config import REPO_ROOT
 from service.redact import PERSONAL, Personal, redact
 from tests.door_support import event
 from tests.keys_support import keys_env
-from tests.support import wait_for_log
+from tests.support import worker_process
 
 # CPR-like numbers (real dates), written as case systems write them.
 SEEDS = ["150385-2237", "0703921145", "281264 3318"]
@@ -138,12 +137,7 @@ async def test_worker_and_starter_logs_hold_no_cpr(
         "PYTHONUNBUFFERED": "1",
     }
     worker_log = tmp_path / "worker.txt"
-    with worker_log.open("wb") as out:
-        worker = await asyncio.create_subprocess_exec(
-            sys.executable, "worker.py", cwd=REPO_ROOT, env=env, stdout=out, stderr=out
-        )
-    try:
-        await wait_for_log(worker_log, "worker started", worker)
+    async with worker_process(env, worker_log):
         starter = await asyncio.create_subprocess_exec(
             sys.executable,
             "starter.py",
@@ -155,9 +149,6 @@ async def test_worker_and_starter_logs_hold_no_cpr(
             stderr=asyncio.subprocess.STDOUT,
         )
         output, _ = await asyncio.wait_for(starter.communicate(), 120)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(worker.wait(), 60)
     said = output.decode()
     # The scenario ran: valid events applied, every seeded line refused by field.
     assert said.startswith("accepted 4, duplicate 0, refused 6"), said
