@@ -110,10 +110,13 @@ class Scale:
         used = [cpu_seconds(worker), cpu_seconds(server), cpu_seconds(postgres, True)]
         return [u or 0.0 for u in used]
 
-    async def logged(self) -> int:
+    async def logged(self, low: str, high: str) -> int:
+        """Rows logged for case ids in [low, high]: a range of the primary key, so the poll
+        costs the step's size, not the table's (a count of the whole table would grow)."""
         conn = await asyncpg.connect(self.db)
         try:
-            count: int = await conn.fetchval("SELECT count(*) FROM case_event")
+            query = "SELECT count(*) FROM case_event WHERE case_id BETWEEN $1 AND $2"
+            count: int = await conn.fetchval(query, low, high)
             return count
         finally:
             await conn.close()
@@ -125,10 +128,9 @@ class Scale:
     async def step(self, size: int, latency: int = 0) -> dict[str, Any]:
         """Open `size` more cases (and `latency` cases 2 s in), timed until logged."""
         now = datetime.now(UTC) - timedelta(hours=1)
-        lines = [case_opened(f"S-{self.tag}-{self.opened + i:06d}", self.opened + i,
-                             MUNICIPALITIES[i % len(MUNICIPALITIES)], now)
-                 for i in range(1, size + 1)]  # fmt: skip
-        target = await self.logged() + size + latency
+        ids = [f"S-{self.tag}-{self.opened + i:06d}" for i in range(1, size + 1)]
+        lines = [case_opened(case_id, self.opened + i, MUNICIPALITIES[i % len(MUNICIPALITIES)], now)
+                 for i, case_id in enumerate(ids, 1)]  # fmt: skip
 
         async def latency_cases() -> None:
             await asyncio.sleep(2)
@@ -136,8 +138,11 @@ class Scale:
 
         began, before = time.monotonic(), self.cpu()
         await asyncio.gather(self.send(lines), *([latency_cases()] if latency else []))
-        if not await until(lambda: self._reached(target), 600, 0.2):
-            raise RuntimeError(f"case_event did not reach {target} rows in 600 s")
+        ranges = [(ids[0], ids[-1], size)]
+        if latency:
+            ranges.append((f"L-{self.tag}-", f"L-{self.tag}-~", latency))
+        if not await until(lambda: self._reached(ranges), 600, 0.2):
+            raise RuntimeError(f"case_event did not reach {size + latency} new rows in 600 s")
         took, events = time.monotonic() - began, size + latency
         self.opened += size
         spent = [1000 * (b - a) / events for a, b in zip(before, self.cpu(), strict=True)]
@@ -151,8 +156,11 @@ class Scale:
               f"({events} in {took:.1f}s, load {step['load']})", flush=True)  # fmt: skip
         return step
 
-    async def _reached(self, target: int) -> bool:
-        return await self.logged() >= target
+    async def _reached(self, ranges: list[tuple[str, str, int]]) -> bool:
+        for low, high, expected in ranges:
+            if await self.logged(low, high) < expected:
+                return False
+        return True
 
 
 def latency_lines(tag: str, count: int) -> list[str]:
