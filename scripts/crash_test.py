@@ -5,6 +5,7 @@ as the chaos test (scripts/chaos_test.py), PostgreSQL stopped and the dev server
   python scripts/crash_test.py --cases 30 --seed 7  # smaller, reproducible
   python scripts/crash_test.py --pg-stop 60 --server-restarts 1   # and the other faults
   python scripts/crash_test.py --kills 0 --terms 2  # graceful stops (scripts/restart_test.py)
+  python scripts/crash_test.py --server-pause 15   # the dev server frozen (SIGSTOP) for 15 s
 
 Starts a Temporal dev server on free ports, a real PostgreSQL (embedded in a temporary
 folder, or DATABASE_URL) and `worker.py` as a subprocess (scripts/stack.py); ingests a
@@ -12,7 +13,9 @@ generated batch (bench/generate.py) through `service.door.ingest` and, while it 
 flight, inflicts the faults one after another at random moments: SIGKILL the worker and
 start a new one; SIGTERM it, wait for its own clean exit and start a new one; stop
 PostgreSQL for `--pg-stop` seconds and start it again; stop the dev
-server and start it again on its database file. When every case has settled it checks the
+server and start it again on its database file; freeze the dev server (SIGSTOP, as a long
+pause or a suspended VM does) for `--server-pause` seconds, longer than the door's and the
+worker's call timeouts, and let it go on (SIGCONT). When every case has settled it checks the
 outcome case by case against the pure core's offline expectation (scripts/verify.py).
 
 Prints the figures and PASS or FAIL (exit 1). Every child process is stopped on the way
@@ -102,16 +105,21 @@ def faults(run: Run, stack: LocalStack, worker: Child, start: Callable[[], Await
         await asyncio.to_thread(stack.stop_postgres)
         await asyncio.sleep(args.pg_stop)
         await asyncio.to_thread(stack.start_postgres)
-        run.downtime.setdefault("PostgreSQL", []).append(time.monotonic() - began)
+        run.downtime.setdefault("PostgreSQL stop", []).append(time.monotonic() - began)
 
     async def server_restart() -> None:
         down = await stack.restart_server()
-        run.downtime.setdefault("Temporal", []).append(down)
+        run.downtime.setdefault("Temporal restart", []).append(down)
+
+    async def server_pause() -> None:
+        down = await stack.pause_server(args.server_pause)
+        run.downtime.setdefault("Temporal pause", []).append(down)
 
     chosen: list[Fault] = [("worker SIGKILL", kill)] * args.kills
     chosen += [("worker SIGTERM", graceful_stop)] * args.terms
     chosen += [("PostgreSQL stop", postgres_outage)] * (args.pg_stop > 0)
     chosen += [("Temporal restart", server_restart)] * args.server_restarts
+    chosen += [("Temporal pause", server_pause)] * (args.server_pause > 0)
     rng.shuffle(chosen)
     return chosen
 
@@ -191,7 +199,7 @@ async def crash_test(args: argparse.Namespace) -> Run:
 
 
 DEFAULTS: dict[str, Any] = {
-    "cases": 200, "kills": 2, "terms": 0, "pg_stop": 0.0, "server_restarts": 0,
+    "cases": 200, "kills": 2, "terms": 0, "pg_stop": 0.0, "server_restarts": 0, "server_pause": 0.0,
     "settle_timeout": 240.0,
 }  # fmt: skip
 
@@ -209,6 +217,8 @@ def parse_args(
         f"({defaults['pg_stop']:.0f})")  # fmt: skip
     add("--server-restarts", type=int, help=f"dev server restarts, on its database file "
         f"({defaults['server_restarts']})")  # fmt: skip
+    add("--server-pause", type=float, help=f"seconds the dev server is frozen (SIGSTOP), "
+        f"0: never ({defaults['server_pause']:.0f})")  # fmt: skip
     add("--concurrency", type=int, default=16, help="cases sent at once (16)")
     add("--settle-timeout", type=float, help=f"seconds ({defaults['settle_timeout']:.0f})")
     add("--keep", action="store_true", help="keep the temporary folder (logs)")
@@ -222,7 +232,8 @@ async def main_async(args: argparse.Namespace) -> int:
         return 130
     wanted = {"worker SIGKILL": args.kills, "worker SIGTERM": args.terms,
               "PostgreSQL stop": int(args.pg_stop > 0),
-              "Temporal restart": args.server_restarts}  # fmt: skip
+              "Temporal restart": args.server_restarts,
+              "Temporal pause": int(args.server_pause > 0)}  # fmt: skip
     for name, count in wanted.items():
         got = run.inflicted[name]
         run.check(got == count, f"{name}: {got} inflicted instead of {count}")
@@ -241,7 +252,8 @@ def main(args: argparse.Namespace | None = None) -> int:
         args.seed = random.SystemRandom().randrange(1_000_000)
     print(f"{Path(sys.argv[0]).stem.replace('_', ' ')}: seed {args.seed}, {args.cases} cases, "
           f"{args.kills} kills, {args.terms} stops, PostgreSQL down {args.pg_stop:.0f}s, "
-          f"{args.server_restarts} dev server restart(s)", flush=True)  # fmt: skip
+          f"{args.server_restarts} dev server restart(s), dev server paused "
+          f"{args.server_pause:.0f}s", flush=True)  # fmt: skip
     return asyncio.run(main_async(args))
 
 

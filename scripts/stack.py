@@ -164,6 +164,18 @@ class LocalStack:
         await client.service_client.check_health()
         return time.monotonic() - began
 
+    async def pause_server(self, seconds: float) -> float:
+        """Freeze the dev server (SIGSTOP) for `seconds`, then let it go on (SIGCONT): its
+        connections stay open and every call on them waits. The seconds it was frozen."""
+        assert self.server is not None and self.server.proc is not None
+        began = time.monotonic()
+        os.kill(self.server.pid, signal.SIGSTOP)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            os.kill(self.server.pid, signal.SIGCONT)
+        return time.monotonic() - began
+
     def stop_postgres(self) -> None:
         """Stop the embedded PostgreSQL (fast mode: open sessions are cut), data kept."""
         assert self.pg is not None, "stopping PostgreSQL needs the embedded server"

@@ -184,10 +184,11 @@ def _faults(run: Run) -> list[tuple[str, str]]:
         ("worker SIGTERM", "worker stops (SIGTERM)"),
         ("PostgreSQL stop", "PostgreSQL stops"),
         ("Temporal restart", "dev server restarts (db file kept)"),
+        ("Temporal pause", "dev server pauses (SIGSTOP)"),
     ):
         if run.inflicted[name] or name == "worker SIGKILL":
             line = f"{run.inflicted[name]} ({run.in_flight[name]} during the ingest)"
-            down = run.downtime.get(name.split()[0])
+            down = run.downtime.get(name)
             if down:
                 line += ", down " + ", ".join(f"{d:.1f}s" for d in down)
             rows.append((label, line))

@@ -11,7 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -21,6 +26,7 @@ from core.events import Event
 from core.intake import RefusedEvent, parse_any
 from core.opening_events import OpeningEvent
 from service.opening_door import deliver_opening, forward_to_opening
+from service.patience import CALL_TIMEOUT, PATIENCE, Undelivered, patiently
 from workflows.case import CaseWorkflow
 from workflows.messages import (
     EVENT_SIGNAL,
@@ -37,9 +43,6 @@ from workflows.opening_messages import opening_workflow_id
 # updates on one workflow, and a case system's batch can hold more events of one case.
 RECEIPTS_AT_ONCE = 8
 CLOSED = Receipt(outcome="refused", field="case_id", reason="case closed")
-# Seconds a door keeps asking a case that does not answer (see `confirm`): longer than a
-# minute's database outage plus the activity retry's longest wait (1 min).
-CONFIRM_PATIENCE = 150.0
 OPENING_CLOSED = Receipt(outcome="refused", field="opening_id", reason="opening closed")
 
 
@@ -73,10 +76,10 @@ class IngestReport:
 
 
 async def deliver(
-    client: Client, task_queue: str, event: Event
-) -> tuple[WorkflowHandle[Any, Any] | None, str]:
+    client: Client, task_queue: str, event: Event, delivery_id: str
+) -> WorkflowHandle[Any, Any] | None:
     """Signal-with-start one event; returns the case's handle (None: case closed)."""
-    delivery = Delivery(event=event, delivery_id=uuid.uuid4().hex)
+    delivery = Delivery(event=event, delivery_id=delivery_id)
     try:
         handle = await client.start_workflow(
             CaseWorkflow.run,
@@ -91,20 +94,22 @@ async def deliver(
             static_summary=summary(event.case_id),
             static_details="Started by the case system's event door. Current details: stage, "
             "owner, next deadline, last event and escalation.",
+            rpc_timeout=CALL_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:
-        return None, delivery.delivery_id or ""
-    return handle, delivery.delivery_id or ""
+        return None
+    return handle
 
 
 async def confirm(
-    handle: WorkflowHandle[Any, Any], delivery_id: str, patience: float = CONFIRM_PATIENCE
+    handle: WorkflowHandle[Any, Any], delivery_id: str, patience: float = PATIENCE
 ) -> Receipt:
     """Wait for the case to apply a delivery; a case that has closed answers by query.
 
     A case answers only once its step is persisted, so while PostgreSQL is down the update
     gives up and the query does not know yet; while its last workflow task failed (a worker
-    killed mid-task, a task timed out on a starved CPU) it answers neither. Temporal retries
+    killed mid-task, a task timed out on a starved CPU) or the server is frozen (the call
+    times out) it answers neither. Temporal retries
     both, so ask again for `patience` seconds, then give up: an unknown receipt, reported
     as unconfirmed."""
     deadline = time.monotonic() + patience
@@ -114,7 +119,7 @@ async def confirm(
                 RECEIPT_UPDATE, delivery_id, result_type=Receipt
             )
             return receipt
-        except (WorkflowUpdateFailedError, RPCError):
+        except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
             try:
                 receipt = await handle.query(RECEIPT_QUERY, delivery_id, result_type=Receipt)
             except RPCError:
@@ -125,16 +130,29 @@ async def confirm(
 
 
 async def deliver_any(
-    client: Client, task_queue: str, event: Event | OpeningEvent
+    client: Client, task_queue: str, event: Event | OpeningEvent, patience: float = PATIENCE
 ) -> tuple[WorkflowHandle[Any, Any] | None, str]:
-    """Route by kind: a case event to its case, an opening event to its opening."""
-    if isinstance(event, OpeningEvent):
-        return await deliver_opening(client, task_queue, event)
-    return await deliver(client, task_queue, event)
+    """Route by kind (a case event to its case, an opening event to its opening); returns
+    the handle (None: closed) and the delivery id to confirm.
+
+    While the server does not answer (busy past CALL_TIMEOUT, frozen, restarting) the same
+    delivery is sent again for `patience` seconds: the entity dedupes by event id and keeps a
+    delivery's first receipt, so a repeat of one it took changes nothing. Then Undelivered."""
+    delivery_id = uuid.uuid4().hex
+
+    async def once() -> WorkflowHandle[Any, Any] | None:
+        if isinstance(event, OpeningEvent):
+            return await deliver_opening(client, task_queue, event, delivery_id)
+        return await deliver(client, task_queue, event, delivery_id)
+
+    return await patiently(once, patience, entity_id(event)), delivery_id
 
 
 async def send(client: Client, task_queue: str, event: Event | OpeningEvent) -> Receipt:
-    handle, delivery_id = await deliver_any(client, task_queue, event)
+    try:
+        handle, delivery_id = await deliver_any(client, task_queue, event)
+    except Undelivered:
+        return Receipt()
     if handle is None:
         return OPENING_CLOSED if isinstance(event, OpeningEvent) else CLOSED
     receipt = await confirm(handle, delivery_id)
@@ -189,10 +207,25 @@ async def ingest(
         on_done(1)
         return receipt
 
+    async def deliver_in_order(
+        events: list[tuple[int, Event | OpeningEvent]],
+    ) -> list[tuple[int, Event | OpeningEvent, WorkflowHandle[Any, Any] | None, str]]:
+        sent = []
+        for number, event in events:
+            try:
+                sent.append((number, event, *await deliver_any(client, task_queue, event)))
+            except Undelivered:
+                # The case's later events wait with it: sending them would reorder the case.
+                for later, _ in events[len(sent) :]:
+                    report.unconfirmed.append(later)
+                    on_done(1)
+                break
+        return sent
+
     async def one_case(events: list[tuple[int, Event | OpeningEvent]]) -> None:
         # One case's events go in its order; their receipts may come back in any order.
         async with gate:
-            sent = [(n, e, *await deliver_any(client, task_queue, e)) for n, e in events]
+            sent = await deliver_in_order(events)
             updates = asyncio.Semaphore(RECEIPTS_AT_ONCE)
 
             async def limited(number: int, event: Event | OpeningEvent, *rest: Any) -> Receipt:
@@ -201,7 +234,7 @@ async def ingest(
 
             receipts = await asyncio.gather(*(limited(*delivery) for delivery in sent))
             # Openings hear of the case's proposals and placements in the case's order.
-            for (_, event), receipt in zip(events, receipts, strict=True):
+            for (_, event, *_), receipt in zip(sent, receipts, strict=True):
                 await _close_the_loop(client, event, receipt)
 
     await asyncio.gather(*(one_case(events) for events in by_case.values()))

@@ -2,7 +2,6 @@
 the case events that name an opening (a proposal, a placement) are passed on to it."""
 
 import sys
-import uuid
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
@@ -15,6 +14,7 @@ from core.events import Event
 from core.opening_events import OpeningEvent
 from core.opening_state import CASE_EVENTS_FOR_OPENINGS
 from core.opening_words import describe_opening, summary
+from service.patience import CALL_TIMEOUT, PATIENCE, patiently
 from workflows.opening import OpeningWorkflow
 from workflows.opening_messages import (
     OPENING_EVENT_SIGNAL,
@@ -25,10 +25,10 @@ from workflows.opening_messages import (
 
 
 async def deliver_opening(
-    client: Client, task_queue: str, event: OpeningEvent
-) -> tuple[WorkflowHandle[Any, Any] | None, str]:
+    client: Client, task_queue: str, event: OpeningEvent, delivery_id: str
+) -> WorkflowHandle[Any, Any] | None:
     """Signal-with-start one opening event; returns the handle (None: opening closed)."""
-    delivery = OpeningDelivery(event=event, delivery_id=uuid.uuid4().hex)
+    delivery = OpeningDelivery(event=event, delivery_id=delivery_id)
     try:
         handle = await client.start_workflow(
             OpeningWorkflow.run,
@@ -42,21 +42,29 @@ async def deliver_opening(
             static_summary=summary(event.opening_id),
             static_details="Started by the company service's event door. Current details: "
             "status, employer, occupation, candidates-by deadline, proposals.",
+            rpc_timeout=CALL_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:
-        return None, delivery.delivery_id or ""
-    return handle, delivery.delivery_id or ""
+        return None
+    return handle
 
 
-async def forward_to_opening(client: Client, event: Event) -> bool:
+async def forward_to_opening(client: Client, event: Event, patience: float = PATIENCE) -> bool:
     """Pass an accepted proposal or placement on to its opening, if Trappebro holds that
     opening and it is still open (openings handled elsewhere are not ours to start)."""
     opening_id = getattr(event.data, "opening_id", None)
     if event.type not in CASE_EVENTS_FOR_OPENINGS or not opening_id:
         return False
     handle = client.get_workflow_handle(opening_workflow_id(opening_id))
+
+    async def once() -> None:
+        # The opening dedupes by event id: a repeat after a timeout changes nothing.
+        await handle.signal(
+            OPENING_EVENT_SIGNAL, OpeningDelivery(event=event), rpc_timeout=CALL_TIMEOUT
+        )
+
     try:
-        await handle.signal(OPENING_EVENT_SIGNAL, OpeningDelivery(event=event))
+        await patiently(once, patience, handle.id)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return False

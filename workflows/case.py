@@ -176,8 +176,9 @@ class CaseWorkflow:
             self._state = decision.state
             effects += decision.effects
             if delivery.delivery_id:
-                receipts[delivery.delivery_id] = Receipt(
-                    outcome=decision.outcome, field=decision.field, reason=decision.reason
+                receipts.setdefault(
+                    delivery.delivery_id,
+                    Receipt(outcome=decision.outcome, field=decision.field, reason=decision.reason),
                 )
         if not batch:
             decision = decide(self._state, None, now)

@@ -58,8 +58,11 @@ def refused_by_contract(event: Event | OpeningEvent) -> Receipt | None:
 
 
 def remember(receipts: dict[str, Receipt], new: dict[str, Receipt]) -> None:
-    # Receipts are only for senders checking on recent deliveries: keep the newest.
-    receipts.update(new)
+    # A door that timed out sends the same delivery again: its first receipt is the answer
+    # (the repeat is a duplicate of it). Receipts are only for senders checking on recent
+    # deliveries: keep the newest deliveries.
+    for delivery_id, receipt in new.items():
+        receipts.setdefault(delivery_id, receipt)
     for stale in list(receipts)[: max(0, len(receipts) - RECEIPTS_KEPT)]:
         del receipts[stale]
 
