@@ -1,6 +1,7 @@
 """Scale: a country's caseload of open cases on one dev server and one worker.
 
-  python bench/scale.py --cases 100000          # the long run (about an hour on 2 cores)
+  python bench/scale.py --cases 100000          # the long run (two hours and more on 2 cores)
+  python bench/scale.py --cases 100000 --budget 60   # grow for an hour at most, then finish
   python bench/scale.py --cases 10000           # about ten minutes
   python bench/scale.py --cases 600 --step 200 --latency-cases 20 --no-targets   # CI
 
@@ -17,6 +18,9 @@ policies/default.toml with an override like policies/demo.toml), so their escala
 the latency is each outbox row's `created_at` less its `due_at`. Each step also reports the
 CPU the worker, the dev server and PostgreSQL spent per event (from /proc), which the other
 load on a shared machine disturbs less than the wall-clock rate.
+
+With `--budget MINUTES` the steps stop growing once that much time has gone: the last step
+runs at the size reached, and the run FAILs for not reaching `--cases` (the figures stand).
 
 At the end: worker RSS (now and peak, from /proc), PostgreSQL database size, and the checks
 (every case opened and logged once, every escalation once, no failed workflow, every open
@@ -235,10 +239,11 @@ async def scale(args: argparse.Namespace) -> int:
         run = Scale(args, client, queue, stack.database_url)
         assert stack.server is not None and stack.server.proc is not None
         run.pids = (worker.pid, stack.server.proc.pid, stack.pg.pid if stack.pg else None)
+        stop_growing = time.monotonic() + 60 * args.budget if args.budget else float("inf")
         try:
-            while run.opened + 2 * args.step < args.cases:
+            while run.opened + 2 * args.step < args.cases and time.monotonic() < stop_growing:
                 await run.step(args.step)
-            last = await run.step(args.cases - run.opened, args.latency_cases)
+            last = await run.step(min(2 * args.step, args.cases - run.opened), args.latency_cases)
         except Exception:
             print(f"--- worker log (last lines) ---\n{worker.tail(40)}", file=sys.stderr)
             raise
@@ -281,6 +286,8 @@ async def scale(args: argparse.Namespace) -> int:
         failures += [f"rate ratio {ratio:.2f} < 0.8"] * (ratio < 0.8)
         failures += [f"p99 latency {percentile(late, 99):.2f}s >= 5s"] * (percentile(late, 99) >= 5)
         failures += [f"worker RSS {rss / GIB:.2f} GiB >= 1 GiB"] * (rss >= GIB)
+    if run.opened < args.cases:
+        failures.append(f"{run.opened} cases opened of {args.cases} within {args.budget} minutes")
     for failure in failures:
         print(f"FAIL: {failure}")
     print("FAIL" if failures else "PASS", flush=True)
@@ -294,6 +301,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--step", type=int, default=1_000, help="cases per timed step (1,000)")
     parser.add_argument("--latency-cases", type=int, default=200, help="cases (200)")
     parser.add_argument("--concurrency", type=int, default=32, help="cases sent at once (32)")
+    parser.add_argument("--budget", type=float, help="minutes to grow for at most (no limit)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-targets", action="store_true", help="figures only, no aims")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
