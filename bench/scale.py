@@ -227,15 +227,17 @@ async def database_figures(db: str, opened: int, failures: list[str]) -> dict[st
 
 async def scale(args: argparse.Namespace) -> int:
     default = (REPO_ROOT / "policies" / "default.toml").read_text()
-    async with local_stack(keep=args.keep) as (stack, client):
+    async with local_stack(keep=args.keep, persist=args.db_file) as (stack, client):
         policy = stack.folder / "scale-policy.toml"
         policy.write_text(default + LATENCY_POLICY)
         stack.policy = str(policy)
         queue = "scale"
         worker: Child = stack.child("worker")
         await worker.start(sys.executable, "worker.py", env=stack.worker_env(queue))
+        where = "a database file" if args.db_file else "memory"
         print(f"scale: {args.cases} cases in steps of {args.step} on {os.cpu_count()} cores, "
-              f"temporal {stack.address}, worker pid {worker.pid}", flush=True)  # fmt: skip
+              f"temporal {stack.address} (its database in {where}), worker pid {worker.pid}",
+              flush=True)  # fmt: skip
         run = Scale(args, client, queue, stack.database_url)
         assert stack.server is not None and stack.server.proc is not None
         run.pids = (worker.pid, stack.server.proc.pid, stack.pg.pid if stack.pg else None)
@@ -301,6 +303,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--step", type=int, default=1_000, help="cases per timed step (1,000)")
     parser.add_argument("--latency-cases", type=int, default=200, help="cases (200)")
     parser.add_argument("--concurrency", type=int, default=32, help="cases sent at once (32)")
+    parser.add_argument("--db-file", action="store_true",
+                        help="dev server database in a file, as scripts/up")  # fmt: skip
     parser.add_argument("--budget", type=float, help="minutes to grow for at most (no limit)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-targets", action="store_true", help="figures only, no aims")
