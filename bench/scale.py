@@ -234,7 +234,7 @@ async def scale(args: argparse.Namespace) -> int:
         queue = "scale"
         worker: Child = stack.child("worker")
         await worker.start(sys.executable, "worker.py", env=stack.worker_env(queue))
-        where = "a database file" if args.db_file else "memory"
+        where = "a file" if args.db_file else "memory"
         print(f"scale: {args.cases} cases in steps of {args.step} on {os.cpu_count()} cores, "
               f"temporal {stack.address} (its database in {where}), worker pid {worker.pid}",
               flush=True)  # fmt: skip
