@@ -49,9 +49,10 @@ async def deliver_opening(
     return handle
 
 
-async def forward_to_opening(client: Client, event: Event, patience: float = PATIENCE) -> bool:
+async def forward_to_opening(client: Client, event: Event) -> bool:
     """Pass an accepted proposal or placement on to its opening, if Trappebro holds that
-    opening and it is still open (openings handled elsewhere are not ours to start)."""
+    opening and it is still open (openings handled elsewhere are not ours to start); asked
+    again while the server does not answer, then Undelivered."""
     opening_id = getattr(event.data, "opening_id", None)
     if event.type not in CASE_EVENTS_FOR_OPENINGS or not opening_id:
         return False
@@ -64,7 +65,7 @@ async def forward_to_opening(client: Client, event: Event, patience: float = PAT
         )
 
     try:
-        await patiently(once, patience, handle.id)
+        await patiently(once, PATIENCE, handle.id)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return False

@@ -1,6 +1,7 @@
 """One place that assembles a case worker, used by worker.py, the dev stack and the tests."""
 
 import compileall
+import contextlib
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -27,16 +28,14 @@ PASSTHROUGH = ("core", "holidays", "pydantic", "pydantic_core", "annotated_types
 GRACEFUL_SHUTDOWN = timedelta(seconds=35)
 
 
-def cache_bytecode(folder: Path = Path(workflows.__file__).parent) -> bool:
+def cache_bytecode(folder: Path = Path(workflows.__file__).parent) -> None:
     """Write the bytecode of the workflow modules, which the sandbox imports afresh for every
     workflow run it starts or rebuilds. Without it (PYTHONDONTWRITEBYTECODE=1, a source
     checkout) each of those imports compiles the source again: 15% of the worker's CPU in a
     profile at 5,000 open cases (docs/BENCHMARKS.md). Up-to-date files are left alone; where
     the folder is read-only (an installed image), what pip compiled is used."""
-    try:
-        return bool(compileall.compile_dir(folder, quiet=2))
-    except OSError:
-        return False
+    with contextlib.suppress(OSError):  # a read-only folder: py_compile cannot write
+        compileall.compile_dir(folder, quiet=2)
 
 
 def create_worker(

@@ -32,7 +32,7 @@ from activities.store import CaseStore
 from core.durations import end_of_day, start_of_day
 from core.stages import Stage
 from core.state import CaseState
-from service.door import CLOSED
+from service.door import CLOSED, confirm, deliver
 from service.wiring import PASSTHROUGH
 from tests.core_support import CONSULTANT, CPH, OWNER
 from tests.workflow_support import (
@@ -499,6 +499,22 @@ async def test_a_moved_deadline_carries_its_reason_and_replaces_the_old_one(h: H
 
 
 # --- intake: duplicates, order, held events, closed cases ------------------------------
+
+
+async def test_a_delivery_sent_again_keeps_its_first_receipt(h: Harness) -> None:
+    """A door whose send timed out sends the same delivery again (same delivery id): the
+    repeat is a duplicate of the event, and the delivery's receipt stays the first one."""
+    case = h.case()
+    await case.accept("case_opened")
+    talk = case.event("job_goal_talk_held", await h.now())
+    handle = await deliver(h.client, h.queue, talk, "sent-twice")
+    assert handle is not None
+    await deliver(h.client, h.queue, talk, "sent-twice")  # in the same step or the next
+    assert (await confirm(handle, "sent-twice")).outcome == "accepted"
+    await deliver(h.client, h.queue, talk, "sent-twice")  # once it has been applied
+    settled = await case.settled()
+    assert (await case.receipt_of("sent-twice")).outcome == "accepted"
+    assert settled.state.seq == 2
 
 
 async def test_the_same_event_twice_changes_nothing_the_second_time(h: Harness) -> None:

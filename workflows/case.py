@@ -176,10 +176,10 @@ class CaseWorkflow:
             self._state = decision.state
             effects += decision.effects
             if delivery.delivery_id:
-                receipts.setdefault(
-                    delivery.delivery_id,
-                    Receipt(outcome=decision.outcome, field=decision.field, reason=decision.reason),
+                receipt = Receipt(
+                    outcome=decision.outcome, field=decision.field, reason=decision.reason
                 )
+                remember(receipts, {delivery.delivery_id: receipt})
         if not batch:
             decision = decide(self._state, None, now)
             self._state = decision.state
