@@ -3,7 +3,7 @@ Kubernetes manifests validate against the API schemas kubernetes-validate ships 
 strict); the compose stack and the manifests say what operations rely on (pinned images,
 health checks, probes on the ports the worker listens on, grace longer than the worker's
 shutdown, a PDB and an autoscaler that select the worker); the image builds without the
-dev-stack packages; every variable the service reads is in the README."""
+dev-stack packages; every variable the service reads is in docs/configuration.md."""
 
 from __future__ import annotations
 
@@ -159,10 +159,10 @@ def test_the_image_installs_without_the_dev_stack_packages() -> None:
     subprocess.run([sys.executable, "-c", blocked + imports], cwd=ROOT, check=True, timeout=60)
 
 
-def test_the_readme_documents_every_variable_the_service_reads() -> None:
+def test_the_configuration_page_documents_every_variable_the_service_reads() -> None:
     code = [*ROOT.glob("service/*.py"), ROOT / "worker.py", ROOT / "starter.py"]
     read = {v for path in code for v in re.findall(r"\bTRAPPEBRO_[A-Z_]*[A-Z]", path.read_text())}
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"\bTRAPPEBRO_[A-Z_]*[A-Z]", readme))
     # The table writes pairs short: `TRAPPEBRO_CODEC_TOKENS` / `_FILE` (appended) and
     # `TRAPPEBRO_CODEC_HOST` / `_PORT` (in place of the last part).
