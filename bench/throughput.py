@@ -3,6 +3,7 @@
   python bench/throughput.py                    # 300 cases (~1,600 events), concurrency 16
   python bench/throughput.py --cases 100 --json
   python bench/throughput.py --profile          # also cProfile the workers (slows them)
+  python bench/throughput.py --cases 20 --concurrency 4 --no-targets   # the smoke run (CI)
 
 One run starts a Temporal dev server (free ports), a real PostgreSQL (embedded in a temporary
 folder, or DATABASE_URL) and, per phase, a worker as a SUBPROCESS of this script (built by
@@ -16,10 +17,12 @@ folder, or DATABASE_URL) and, per phase, a worker as a SUBPROCESS of this script
     signal-with-start, one activity writing one row through an asyncpg pool, a 1 s timer;
     `--concurrency` senders; timed from the first send until every row is written.
 
-Prints both rates, their ratio (PASS when at least 0.8, else FAIL and exit 1), and where the
-time goes: CPU seconds per event of each process (worker, Temporal server, PostgreSQL, this
-client), and per event the workflow tasks, activities, signals, updates and history events,
-from a sample of the histories.
+Prints both rates, their ratio, and where the time goes: CPU seconds per event of each
+process (worker, Temporal server, PostgreSQL, this client), and per event the workflow tasks,
+activities, signals, updates and history events, from a sample of the histories. Then PASS,
+or FAIL and exit 1: when the door's receipts differ from what the pure core expects of the
+batch, an event or a row is missing, or the ratio is under 0.8 (`--no-targets`: the ratio
+is a figure only, as in the smoke run CI makes).
 """
 
 from __future__ import annotations
@@ -50,9 +53,17 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
         sys.path.insert(0, str(_folder))
 
 import asyncpg  # noqa: E402
-from generate import generate, run_tag  # noqa: E402
+from generate import generate, replay, run_tag  # noqa: E402
 from minimal import CREATE_TABLE, SIGNAL, TABLE, Hit, MinimalStore, MinimalWorkflow  # noqa: E402
-from stack import Child, LocalStack, gather_limited, interruptible, local_stack, until  # noqa: E402
+from stack import (  # noqa: E402
+    POLICY,
+    Child,
+    LocalStack,
+    gather_limited,
+    interruptible,
+    local_stack,
+    until,
+)
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
@@ -60,8 +71,10 @@ from temporalio.worker.workflow_sandbox import (  # noqa: E402
     SandboxedWorkflowRunner,
     SandboxRestrictions,
 )
+from verdict import load, verdict  # noqa: E402
 
 from activities.db import create_pool  # noqa: E402
+from core.policy import load_policy_book  # noqa: E402
 from service.config import load_settings  # noqa: E402
 from service.door import IngestReport, ingest  # noqa: E402
 from service.exit import run_main  # noqa: E402
@@ -320,7 +333,8 @@ async def phase_cases(
     # A few cases first: the worker's first workflow runs import and warm caches.
     warm = generate(8, args.seed + 1, tag=tag + "w")
     await ingest(client, queue, warm.lines, args.concurrency)
-    batch = generate(args.cases, args.seed, tag=tag)
+    batch = generate(args.cases, args.seed, tag=tag, policy_path=REPO_ROOT / POLICY)
+    expected = replay(batch.lines, load_policy_book(batch.policy_path), batch.now)
     applied = await rows(
         db, "SELECT count(*) FROM case_event WHERE case_id LIKE $1", f"K-{tag}-%"
     )
@@ -335,6 +349,7 @@ async def phase_cases(
     await until(all_applied, 120, 0.05)
     elapsed = time.monotonic() - started
     after = meter.read()
+    logged = await applied()
     await worker.stop(40)
     sample = [workflow_id(c) for c in batch.case_ids[:HISTORY_SAMPLE]]
     sampled = set(batch.case_ids[:HISTORY_SAMPLE])
@@ -346,6 +361,9 @@ async def phase_cases(
         "duplicates": report.duplicate,
         "refused": len(report.refused),
         "unconfirmed": len(report.unconfirmed),
+        "accepted, duplicates, refused (pure core)": [expected.accepted,
+            expected.outcomes["duplicate"], expected.outcomes["refused"]],
+        "case_event rows": logged,
         "ingest returned after (s)": round(ingested, 2),
         "all applied after (s)": round(elapsed, 2),
         "events/s (sent)": round(batch.events / elapsed, 1),
@@ -381,17 +399,23 @@ async def phase_minimal(
     await until(all_written, 120, 0.05)
     elapsed = time.monotonic() - started
     after = meter.read()
+    rows_written = await written()
+
+    async def finished() -> int:
+        query = f'WorkflowId STARTS_WITH "min-m{tag}-" AND ExecutionStatus="Completed"'
+        return (await client.count_workflows(query)).count
 
     async def all_completed() -> bool:
-        query = f'WorkflowId STARTS_WITH "min-m{tag}-" AND ExecutionStatus="Completed"'
-        return (await client.count_workflows(query)).count >= count
+        return await finished() >= count
 
     await until(all_completed, 120, 0.2)
     completed = time.monotonic() - started
+    done = await finished()
     await worker.stop(40)
     sample = [f"min-m{tag}-{i}" for i in range(min(HISTORY_SAMPLE, count))]
     result: dict[str, Any] = {
         "workflows": count,
+        "rows written, workflows completed": [rows_written, done],
         "in flight at most (signals not yet written)": window,
         "sends returned after (s)": round(sent, 2),
         "all rows written after (s)": round(elapsed, 2),
@@ -477,6 +501,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "(b) minimal workflow": minimal,
         "ratio (a)/(b)": round(ratio, 2),
         "wall time (s)": round(time.monotonic() - started, 1),
+        "load average (1, 5, 15 min)": load(),
     }
 
 
@@ -490,11 +515,25 @@ def print_human(result: dict[str, Any]) -> None:
                 print(f"{' ' * indent}{key:<40} {item}")
 
     show(result, 0)
+    print()
+
+
+def failures(result: dict[str, Any], targets: bool) -> list[str]:
+    """What makes the run FAIL: receipts other than the core's, a lost event or row, the aim."""
     a, b = result["(a) case service"], result["(b) minimal workflow"]
-    print(
-        f"\ncase events/s {a['events/s (sent)']} vs minimal workflows/s "
-        f"{b['workflows/s (row written)']}: ratio {result['ratio (a)/(b)']} (aim >= {AIM})"
-    )
+    out: list[str] = []
+    receipts = [a["accepted"], a["duplicates"], a["refused"]]
+    if receipts != a["accepted, duplicates, refused (pure core)"]:
+        out.append(f"accepted, duplicates, refused {receipts} differ from the pure core's")
+    out += [f"{a['unconfirmed']} events unconfirmed"] * bool(a["unconfirmed"])
+    if a["case_event rows"] != a["accepted"]:
+        out.append(f"case_event holds {a['case_event rows']} rows of {a['accepted']} accepted")
+    written, completed = b["rows written, workflows completed"]
+    if min(written, completed) < b["workflows"]:
+        out.append(f"minimal: {written} rows, {completed} completed of {b['workflows']}")
+    ratio = result["ratio (a)/(b)"]
+    out += [f"ratio {ratio} < {AIM}"] * (targets and ratio < AIM)
+    return out
 
 
 def parse_args() -> argparse.Namespace:
@@ -505,6 +544,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--profile", action="store_true", help="cProfile the workers (slower)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--no-targets", action="store_true", help="the ratio as a figure only")
     parser.add_argument("--serve", choices=("case", "minimal"), help=argparse.SUPPRESS)
     parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
@@ -521,11 +561,15 @@ async def main_async(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         print_human(result)
-    ratio = result["ratio (a)/(b)"]
-    if ratio < AIM:
-        print(f"FAIL: ratio {ratio} < {AIM}")
-    print("PASS" if ratio >= AIM else "FAIL", flush=True)
-    return 0 if ratio >= AIM else 1
+    a, b = result["(a) case service"], result["(b) minimal workflow"]
+    summary = {
+        "case events/s (sent)": a["events/s (sent)"],
+        "minimal workflows/s (row written)": b["workflows/s (row written)"],
+        f"ratio (aim >= {AIM}{', not applied' if args.no_targets else ''})": result[
+            "ratio (a)/(b)"
+        ],
+    }
+    return verdict(summary, failures(result, not args.no_targets))
 
 
 def main() -> int:
