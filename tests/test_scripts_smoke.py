@@ -2,7 +2,9 @@
 as its own process: it must exit 0 with PASS and print its figures, so a crash or a script
 that rots fails CI. The chaos, crash, restart, scale and hostile-input scripts have their
 own tests (test_chaos.py, test_crash.py, ...); bench/minimal.py, bench/year_cases.py and
-bench/year_openings.py are modules the throughput and year scripts run."""
+bench/year_openings.py are modules the throughput and year scripts run, as scripts/verify.py
+and scripts/hostile_*.py are for the crash and hostile-input scripts. Not here:
+scripts/fetch_histories.py, which reads a running dev server (test_replay_all.py runs it)."""
 
 from __future__ import annotations
 
@@ -67,3 +69,17 @@ def test_feed_year_feeds_the_door_and_writes_every_report(tmp_path: Path) -> Non
     assert figure(stdout, "accepted, refused, unconfirmed") == f"{fed}, 0, 0"
     for report in ("all", "Norddjurs", "Viborg", "Lyngby-Taarbæk"):
         assert rate(stdout, f"report {report} (s)") > 0
+
+
+def test_record_histories_writes_histories_that_replay(tmp_path: Path) -> None:
+    stdout = run_script(
+        "scripts/record_histories.py", "--only", "happy_path", "--out", str(tmp_path)
+    )
+    assert figure(stdout, "histories written, events").startswith("1, ")
+    assert [p.name for p in tmp_path.iterdir()] == ["happy_path.json"]
+
+
+def test_record_opening_histories_writes_histories_that_replay(tmp_path: Path) -> None:
+    stdout = run_script("scripts/record_opening_histories.py", "--out", str(tmp_path))
+    written = int(figure(stdout, "histories written, events").split(", ")[0])
+    assert written == len(list(tmp_path.glob("*.json"))) > 0
