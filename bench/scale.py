@@ -47,10 +47,10 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
         sys.path.insert(0, str(_folder))
 
 import asyncpg  # noqa: E402
+from costs import cpu_seconds  # noqa: E402
 from generate import MUNICIPALITIES, TZ, run_tag  # noqa: E402
 from stack import Child, interruptible, local_stack, until  # noqa: E402
 from temporalio.client import Client  # noqa: E402
-from throughput import cpu_seconds  # noqa: E402
 from verdict import load, verdict  # noqa: E402
 
 from service.door import IngestReport, ingest  # noqa: E402
