@@ -16,6 +16,7 @@ state. Cases whose next deadline or escalation would fall due while a test runs 
 again, so the expectation holds from `now` until `Batch.stable_until`.
 
   python bench/generate.py --cases 200 --seed 7 > events.jsonl   # for starter.py ingest
+  python bench/generate.py --cases 200 --summary    # what the core expects, PASS or FAIL
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ from zoneinfo import ZoneInfo
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# scripts/ is a folder of scripts too: its modules are imported by file name.
+if (_SCRIPTS := str(Path(__file__).resolve().parent.parent / "scripts")) not in sys.path:
+    sys.path.insert(0, _SCRIPTS)
+
+from verdict import verdict
 
 from core.clock import next_wakeup
 from core.events import Event
@@ -395,6 +401,28 @@ def _interleave(rng: random.Random, per_case: list[list[str]]) -> list[str]:
     return out
 
 
+def summary(batch: Batch, book: PolicyBook) -> int:
+    """What the core expects of the batch; FAIL unless every line has an outcome, every case
+    is opened, and the expectation still holds at `stable_until` (what a test relies on)."""
+    expected = replay(batch.lines, book, batch.now)
+    later = replay(batch.lines, book, batch.stable_until)
+    stages = Counter(s.stage.value for s in expected.states.values())
+    figures = {
+        "lines, cases": f"{batch.events}, {len(batch.case_ids)}",
+        "outcomes (pure core)": dict(expected.outcomes),
+        "logged, outbox, refusals": f"{len(expected.logged)}, {len(expected.outbox)}, "
+        f"{expected.refusals}",
+        "stages": dict(stages),
+    }
+    unopened = [c for c in batch.case_ids if not expected.states[c].opened]
+    failures = [f"{len(unopened)} cases never opened, e.g. {unopened[:3]}"] * bool(unopened)
+    if sum(expected.outcomes.values()) != batch.events:
+        failures.append(f"{sum(expected.outcomes.values())} outcomes for {batch.events} lines")
+    if (later.outbox, later.logged) != (expected.outbox, expected.logged):
+        failures.append(f"the expectation changes before {batch.stable_until:%Y-%m-%d %H:%M}")
+    return verdict(figures, failures, width=28)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=200)
@@ -404,14 +432,7 @@ def main() -> int:
     args = parser.parse_args()
     batch = generate(args.cases, args.seed, policy_path=args.policy)
     if args.summary:
-        expected = replay(batch.lines, load_policy_book(args.policy), batch.now)
-        stages = Counter(s.stage.value for s in expected.states.values())
-        print(
-            f"{batch.events} lines, {len(batch.case_ids)} cases; outcomes "
-            f"{dict(expected.outcomes)}; {len(expected.logged)} logged, "
-            f"{len(expected.outbox)} outbox, {expected.refusals} refusals; stages {dict(stages)}"
-        )
-        return 0
+        return summary(batch, load_policy_book(args.policy))
     for line in batch.lines:
         print(line)
     return 0

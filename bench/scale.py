@@ -47,10 +47,11 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
         sys.path.insert(0, str(_folder))
 
 import asyncpg  # noqa: E402
+from costs import cpu_seconds  # noqa: E402
 from generate import MUNICIPALITIES, TZ, run_tag  # noqa: E402
 from stack import Child, interruptible, local_stack, until  # noqa: E402
 from temporalio.client import Client  # noqa: E402
-from throughput import cpu_seconds  # noqa: E402
+from verdict import load, verdict  # noqa: E402
 
 from service.door import IngestReport, ingest  # noqa: E402
 from service.exit import run_main  # noqa: E402
@@ -93,10 +94,6 @@ def memory_kib(pid: int) -> dict[str, int]:
         if name in ("VmRSS", "VmHWM"):
             out[name] = int(value.split()[0])
     return out
-
-
-def load() -> str:
-    return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 class Scale:
@@ -278,8 +275,6 @@ async def scale(args: argparse.Namespace) -> int:
         "refused or unconfirmed": refused,
         "load average (1, 5, 15 min)": load(),
     }
-    for label, value in rows.items():
-        print(f"  {label:<44} {value}")
     failures += [f"{failed} workflows failed"] * bool(failed)
     failures += [f"{refused} events refused or unconfirmed"] * bool(refused)
     if len(late) != expected_rows:
@@ -290,10 +285,7 @@ async def scale(args: argparse.Namespace) -> int:
         failures += [f"worker RSS {rss / GIB:.2f} GiB >= 1 GiB"] * (rss >= GIB)
     if run.opened < args.cases:
         failures.append(f"{run.opened} cases opened of {args.cases} within {args.budget} minutes")
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    print("FAIL" if failures else "PASS", flush=True)
-    return 1 if failures else 0
+    return verdict(rows, failures)
 
 
 def parse_args() -> argparse.Namespace:

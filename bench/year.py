@@ -1,6 +1,6 @@
 """A synthetic year of three municipalities, for the team leads' report and benchmarks.
 
-  python bench/year.py --out .data/year     # openings.jsonl and events.jsonl
+  python bench/year.py --out .data/year     # openings.jsonl and events.jsonl, checked
   python scripts/feed_year.py               # generate, feed through the door, report
 
 Every case is walked through the pure core (`core.process.decide`), so each event is one
@@ -49,17 +49,21 @@ from pathlib import Path
 
 # bench/ is a folder of scripts: they import each other by file name (as mypy maps them).
 _ROOT = Path(__file__).resolve().parent.parent
-for _folder in (_ROOT / "bench", _ROOT):
+for _folder in (_ROOT / "bench", _ROOT / "scripts", _ROOT):
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
 
-from generate import TZ, run_tag  # noqa: E402
+from generate import TZ, replay, run_tag  # noqa: E402
+from verdict import verdict  # noqa: E402
 from year_cases import CaseWalk, office_hours  # noqa: E402
 from year_openings import opening_lines, openings_for, poisson, working_days  # noqa: E402
 
+from core.events import Event  # noqa: E402
+from core.intake import RefusedEvent, parse_any  # noqa: E402
 from core.policy import load_policy_book  # noqa: E402
 from service.config import REPO_ROOT  # noqa: E402
 
+POLICY = REPO_ROOT / "policies" / "default.toml"
 RATES = {"Norddjurs": 1.6, "Viborg": 3.4, "Lyngby-Taarbæk": 2.6}
 # --- the year ---------------------------------------------------------------------------
 
@@ -78,7 +82,7 @@ def generate_year(seed: int = 1, scale: float = 1.0, now: datetime | None = None
     now = now or datetime.now(UTC)
     end = datetime.combine((now - timedelta(days=1)).astimezone(TZ).date(), time(0), TZ)
     start = end - timedelta(days=365)
-    book = load_policy_book(REPO_ROOT / "policies" / "default.toml")
+    book = load_policy_book(POLICY)
     rng = random.Random(seed)
     tag = run_tag(rng)
     registrations, events, cases = [], [], 0
@@ -98,6 +102,26 @@ def generate_year(seed: int = 1, scale: float = 1.0, now: datetime | None = None
     return Year(start, end, registrations, events, cases)
 
 
+def problems(year: Year) -> list[str]:
+    """What would make the year useless to feed: a line intake refuses, an event id used
+    twice, a case event the pure core does not accept at its business time."""
+    out, cases, ids = [], [], set()
+    for line in year.registrations + year.events:
+        try:
+            event = parse_any(line)
+        except RefusedEvent as refused:
+            out.append(f"intake refuses {line[:80]}: {refused}")
+            continue
+        out += [f"event id {event.event_id} used twice"] * (event.event_id in ids)
+        ids.add(event.event_id)
+        if isinstance(event, Event):
+            cases.append(line)
+    outcomes = replay(cases, load_policy_book(POLICY), year.end).outcomes
+    if set(outcomes) - {"accepted"}:
+        out.append(f"case events the core does not accept: {dict(outcomes)}")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=1)
@@ -108,9 +132,12 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "openings.jsonl").write_text("\n".join(year.registrations) + "\n", "utf-8")
     (args.out / "events.jsonl").write_text("\n".join(year.events) + "\n", "utf-8")
-    print(f"{year.cases} cases, {len(year.events)} events, {len(year.registrations)} openings, "
-          f"{year.start:%Y-%m-%d} to {year.end - timedelta(days=1):%Y-%m-%d}")  # fmt: skip
-    return 0
+    figures = {
+        "cases, events, openings": f"{year.cases}, {len(year.events)}, {len(year.registrations)}",
+        "from, to": f"{year.start:%Y-%m-%d}, {year.end - timedelta(days=1):%Y-%m-%d}",
+        "written to": args.out,
+    }
+    return verdict(figures, problems(year), width=24)
 
 
 if __name__ == "__main__":

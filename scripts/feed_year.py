@@ -9,7 +9,10 @@ or DATABASE_URL. Sends the openings' registrations first (so proposals find thei
 opening), then every case event and withdrawal, through `service.door.ingest`, the door
 `starter.py ingest` uses; waits until the outbox and projections stop changing (deadlines
 that passed in the year escalate as the cases catch up); then writes the report for all
-three municipalities and for each one to --out, and prints how long everything took.
+three municipalities and for each one to --out, and prints how long everything took. PASS,
+or FAIL and exit 1, unless the door accepted every line, the cases settled and every report
+was written. A smoke run (CI, about a minute): `--scale 0.02 --quiet-for 3 --pg-dir DIR
+--out DIR`.
 """
 
 from __future__ import annotations
@@ -32,16 +35,18 @@ from rich.console import Console  # noqa: E402
 from stack import local_stack, until  # noqa: E402
 from temporalio.api.taskqueue.v1 import TaskQueue  # noqa: E402
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: E402
+from verdict import verdict  # noqa: E402
 from year import RATES, Year, generate_year  # noqa: E402
 
-from reports.cli import make_report  # noqa: E402
+from reports.cli import HTML_NAME, make_report  # noqa: E402
 from reports.data import TZ, Period  # noqa: E402
 from service.door import ingest  # noqa: E402
 from service.exit import run_main  # noqa: E402
 from service.postgres import EmbeddedPostgres, start_embedded, with_database  # noqa: E402
 
 QUEUE = "year-cases"
-QUIET_FOR = 10.0  # seconds without a new outbox row or projection version: settled
+SETTLE_LIMIT = 900.0  # seconds
+Figures = dict[str, object]
 
 
 async def fresh_database(pg_dir: Path) -> tuple[EmbeddedPostgres, str]:
@@ -55,7 +60,8 @@ async def fresh_database(pg_dir: Path) -> tuple[EmbeddedPostgres, str]:
     return pg, with_database(pg.url("postgres"), "year")
 
 
-async def settle(url: str) -> None:
+async def settle(url: str, quiet_for: float) -> bool:
+    """Whether the outbox and the projections stopped changing for `quiet_for` seconds."""
     conn = await asyncpg.connect(url)
     last: tuple[int, int] = (-1, -1)
     quiet_since = time.monotonic()
@@ -68,17 +74,18 @@ async def settle(url: str) -> None:
         )
         if now != last:
             last, quiet_since = now, time.monotonic()
-        return time.monotonic() - quiet_since >= QUIET_FOR
+        return time.monotonic() - quiet_since >= quiet_for
 
     try:
-        await until(quiet, 900, 1.0)
+        return await until(quiet, SETTLE_LIMIT, 1.0)
     finally:
         await conn.close()
 
 
 # One batch, not month by month: a case whose events stop at a month's end would escalate
 # (against the real clock) before the next month's events came.
-async def feed(year: Year, concurrency: int) -> None:
+async def feed(year: Year, concurrency: int, quiet_for: float) -> tuple[Figures, list[str]]:
+    """Send the year through the door: the figures, and what went wrong (nothing: PASS)."""
     async with local_stack() as (stack, client):
         worker = stack.child("worker")
         await worker.start(sys.executable, "worker.py", env=stack.worker_env(QUEUE))
@@ -106,26 +113,36 @@ async def feed(year: Year, concurrency: int) -> None:
 
         report = await ingest(client, QUEUE, year.events, concurrency, on_done=progress)
         fed = time.monotonic() - started
-        await settle(stack.database_url)
-        settled = time.monotonic() - started - QUIET_FOR
-        total = len(year.registrations) + len(year.events)
-        print(
-            f"fed {total} events ({year.cases} cases, {len(year.registrations)} openings) in "
-            f"{fed:.0f} s = {total / fed:.0f} events/s; settled after {settled:.0f} s; "
-            f"accepted {first.accepted + report.accepted}, refused "
-            f"{len(first.refused) + len(report.refused)}, unconfirmed "
-            f"{len(first.unconfirmed) + len(report.unconfirmed)}"
-        )
+        quiet = await settle(stack.database_url, quiet_for)
+        settled = time.monotonic() - started - quiet_for
         await worker.stop(40)
+    total = len(year.registrations) + len(year.events)
+    accepted = first.accepted + report.accepted
+    refused = len(first.refused) + len(report.refused)
+    unconfirmed = len(first.unconfirmed) + len(report.unconfirmed)
+    figures: Figures = {
+        "lines fed (cases, openings)": f"{total} ({year.cases}, {len(year.registrations)})",
+        "fed in (s), lines/s": f"{fed:.0f}, {total / fed:.0f}",
+        "settled after (s)": f"{settled:.0f}",
+        "accepted, refused, unconfirmed": f"{accepted}, {refused}, {unconfirmed}",
+    }
+    failures = [f"{accepted} of {total} lines accepted"] * (accepted != total)
+    failures += [f"the cases did not settle in {SETTLE_LIMIT:.0f} s"] * (not quiet)
+    return figures, failures
 
 
-async def reports(url: str, period: Period, out: Path) -> None:
+async def reports(url: str, period: Period, out: Path) -> Figures:
+    """Each report's seconds, by its label; a report without its page is not in it."""
     console = Console(width=120, quiet=True)
+    written: Figures = {}
     for municipality in (None, *RATES):
         one = Period(period.first, period.last, municipality)
         folder = out / (municipality or "all")
         seconds = await make_report(url, one, folder, console)
         print(f"report {one.label}: {seconds:.1f} s -> {folder}")
+        if (folder / HTML_NAME).is_file():
+            written[f"report {municipality or 'all'} (s)"] = f"{seconds:.1f}"
+    return written
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -136,19 +153,24 @@ async def main_async(args: argparse.Namespace) -> int:
     elif not url:
         pg, url = await fresh_database(args.pg_dir)
         os.environ["DATABASE_URL"] = url  # the local stack and its worker use it
+    figures: Figures = {}
+    failures: list[str] = []
     try:
         now = datetime.now(UTC)
         if not args.report_only:
             started = time.monotonic()
             year = generate_year(args.seed, args.scale, now)
             print(f"generated {year.cases} cases in {time.monotonic() - started:.1f} s")
-            await feed(year, args.concurrency)
+            figures, failures = await feed(year, args.concurrency, args.quiet_for)
         end = (now - timedelta(days=1)).astimezone(TZ).date()
-        await reports(url, Period(end - timedelta(days=365), end - timedelta(days=1)), args.out)
+        period = Period(end - timedelta(days=365), end - timedelta(days=1))
+        written = await reports(url, period, args.out)
     finally:
         if pg is not None:
             await asyncio.to_thread(pg.stop)
-    return 0
+    missing = 1 + len(RATES) - len(written)
+    failures += [f"{missing} reports without their page"] * bool(missing)
+    return verdict(figures | written, failures, width=32)
 
 
 def main() -> int:
@@ -159,6 +181,8 @@ def main() -> int:
     parser.add_argument("--pg-dir", type=Path, default=REPO_ROOT / ".data" / "year-pg")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / ".data" / "year-report")
     parser.add_argument("--report-only", action="store_true", help="only the reports")
+    parser.add_argument("--quiet-for", type=float, default=10.0,
+                        help="seconds with no new outbox row or version: settled (10)")  # fmt: skip
     return asyncio.run(main_async(parser.parse_args()))
 
 

@@ -20,6 +20,7 @@ from stack import gather_limited
 from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.service import RPCError
+from verdict import verdict
 
 from core.cpr import find_cpr
 from core.intake import RefusedEvent, contract_refusals, parse_event
@@ -71,12 +72,10 @@ class Findings:
                        f"{door}: valid, accepted, held or duplicate"] += 1  # fmt: skip
 
     def report(self) -> int:
-        for label, value in {**self.counts, **dict(sorted(self.tally.items()))}.items():
-            print(f"  {label:<52} {value}")
-        for what, n in self.failures.items():
-            print(f"FAIL: {what} ({n}x), e.g. {self.examples[what][:300]}")
-        print("FAIL" if self.failures else "PASS", flush=True)
-        return 1 if self.failures else 0
+        figures = {**self.counts, **dict(sorted(self.tally.items()))}
+        failures = [f"{what} ({n}x), e.g. {self.examples[what][:300]}"
+                    for what, n in self.failures.items()]  # fmt: skip
+        return verdict(figures, failures, width=52)
 
 
 def _requests(batch: HostileBatch) -> list[tuple[list[Item], bytes]]:

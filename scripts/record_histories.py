@@ -8,7 +8,8 @@ worker and a real PostgreSQL (DATABASE_URL, or an embedded server in a temporary
 and writes each workflow's history as JSON (`<scenario>.json`; a case that continued as new
 also gets `<scenario>.run1.json` for the run that ended by continuing). `tests/test_replay.py`
 replays every file under tests/histories/: record a new folder when the workflow changes
-on purpose, and keep the old ones, because running cases still carry those histories.
+on purpose, and keep the old ones, because running cases still carry those histories. Each
+history written is replayed at once on the current workflow: PASS, or FAIL and exit 1.
 """
 
 from __future__ import annotations
@@ -26,17 +27,22 @@ from pathlib import Path
 from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _folder in (ROOT / "scripts", ROOT):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
+from temporalio.client import WorkflowHistory  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
+from verdict import verdict  # noqa: E402
 
 from core.durations import end_of_day  # noqa: E402
 from core.stages import Stage  # noqa: E402
 from service.devstack import find_executable  # noqa: E402
+from service.exit import run_main  # noqa: E402
 from service.postgres import ensure_database, migrate, start_embedded  # noqa: E402
 from service.temporal import register_search_attributes  # noqa: E402
+from tests.test_replay import replayer  # noqa: E402
 from tests.workflow_support import (  # noqa: E402
     DEFAULT_POLICY,
     HISTORIES,
@@ -46,6 +52,7 @@ from tests.workflow_support import (  # noqa: E402
     reach,
     write_policy,
 )
+from workflows.case import CaseWorkflow  # noqa: E402
 from workflows.messages import CaseInput  # noqa: E402
 
 # What a scenario leaves to record: (file stem, run id or None for the latest run).
@@ -230,15 +237,34 @@ def write(out: Path, recorded: dict[str, str]) -> None:
         print(f"wrote {path}")
 
 
-def main() -> None:
+async def replay_failures(recorded: dict[str, str], workflow: type) -> list[str]:
+    """The histories the current `workflow` does not replay, with the reason."""
+    out = []
+    for stem, text in recorded.items():
+        history = WorkflowHistory.from_json(stem, text)
+        result = await replayer(workflow).replay_workflow(history, raise_on_replay_failure=False)
+        out += [f"{stem} does not replay: {result.replay_failure}"] * bool(result.replay_failure)
+    return out
+
+
+def write_checked(out: Path, recorded: dict[str, str], workflow: type) -> int:
+    """Write the histories, replay each on the current workflow: the verdict's status."""
+    write(out, recorded)
+    failures = asyncio.run(replay_failures(recorded, workflow))
+    events = sum(len(WorkflowHistory.from_json(s, t).events) for s, t in recorded.items())
+    figures = {"histories written, events": f"{len(recorded)}, {events}", "folder": out}
+    return verdict(figures, failures + ["nothing recorded"] * (not recorded), width=28)
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=HISTORIES / "v1", help="folder to write")
     parser.add_argument(
         "--only", nargs="*", choices=list(SCENARIOS), help="scenarios to record (default: all)"
     )
     args = parser.parse_args()
-    write(args.out, asyncio.run(main_async(args)))
+    return write_checked(args.out, asyncio.run(main_async(args)), CaseWorkflow)
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -3,7 +3,8 @@
     python scripts/record_opening_histories.py      # into tests/histories_openings/v1
 
 Like scripts/record_histories.py (same servers, same production worker), for openings:
-`tests/test_opening_replay.py` replays every file under tests/histories_openings/.
+`tests/test_opening_replay.py` replays every file under tests/histories_openings/. Each
+history written is replayed at once on the current workflow: PASS, or FAIL and exit 1.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ for _folder in (ROOT / "scripts", ROOT):
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
 
-from record_histories import on_database, on_test_server, write  # noqa: E402
+from record_histories import on_database, on_test_server, write_checked  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from core.durations import end_of_day  # noqa: E402
 from core.stages import Stage  # noqa: E402
+from service.exit import run_main  # noqa: E402
 from tests.core_support import CPH  # noqa: E402
 from tests.opening_support import OpeningRun  # noqa: E402
 from tests.workflow_support import Harness, open_harness, reach  # noqa: E402
+from workflows.opening import OpeningWorkflow  # noqa: E402
 
 OPENING_HISTORIES = ROOT / "tests" / "histories_openings"
 Scenario = Callable[[Harness, OpeningRun], Awaitable[None]]
@@ -81,12 +84,12 @@ async def record(database_url: str) -> dict[str, str]:
     return await on_test_server(run)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OPENING_HISTORIES / "v1")
     args = parser.parse_args()
-    write(args.out, asyncio.run(on_database(record)))
+    return write_checked(args.out, asyncio.run(on_database(record)), OpeningWorkflow)
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

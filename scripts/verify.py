@@ -22,6 +22,7 @@ from generate import Batch, Expectation
 from stack import gather_limited, until
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
+from verdict import verdict
 
 from core.clock import next_wakeup
 from core.projection import project
@@ -198,9 +199,7 @@ def _faults(run: Run) -> list[tuple[str, str]]:
 def print_result(run: Run) -> None:
     report, expected = run.report, run.expected
     if report is None:
-        for failure in run.failures:
-            print(f"FAIL: {failure}")
-        print("FAIL", flush=True)
+        verdict({}, run.failures or ["no report from the door"])
         return
     rows: list[tuple[str, Any]] = [
         ("cases", len(run.batch.case_ids)),
@@ -215,8 +214,4 @@ def print_result(run: Run) -> None:
         *_faults(run),
         *run.figures.items(),
     ]
-    for label, value in rows:
-        print(f"  {label:<38} {value}")
-    for failure in run.failures:
-        print(f"FAIL: {failure}")
-    print("FAIL" if run.failures else "PASS", flush=True)
+    verdict(dict(rows), run.failures, width=38)
