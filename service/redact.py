@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from core.cpr import contains_cpr, mask_cpr
+from core.cpr import mask_cpr, mask_int
 
 PERSONAL = "[personal]"
 # Free-text citizen fields of the event contract and the case state: never logged.
@@ -60,8 +60,7 @@ def _clean(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_clean(v, depth + 1) for v in value]
     if isinstance(value, int) and not isinstance(value, bool):
-        # A CPR sent as a bare number loses its leading zero: 0101701234 -> 101701234.
-        return "[cpr]" if contains_cpr(str(value).zfill(10)) else value
+        return mask_int(value)
     if isinstance(value, float) or value is None or isinstance(value, bool):
         return value
     return mask_cpr(str(value))
