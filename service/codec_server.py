@@ -9,8 +9,9 @@ Authentication: ``Authorization: Bearer <token>`` (the CLI's ``--codec-auth``), 
 that cannot send a header, the token as the segment before ``decode`` in the endpoint URL.
 Tokens: ``TRAPPEBRO_CODEC_TOKENS`` or ``TRAPPEBRO_CODEC_TOKENS_FILE``, ``<principal>:<token>``.
 ``/encode`` answers only the principals in ``TRAPPEBRO_CODEC_ENCODERS`` (comma-separated;
-none by default). A payload that is not encrypted is refused on decode unless
-``TRAPPEBRO_CODEC_ALLOW_PLAIN=1`` (while histories from before encryption are read). The
+none by default). A payload that is not encrypted is refused on decode (answered by a
+placeholder and logged) unless ``TRAPPEBRO_CODEC_ALLOW_PLAIN=1``, for reading histories
+from before encryption. The
 access log names the workflows from the payloads' own authenticated metadata; every refusal
 is logged.
 CORS answers only the origins in ``TRAPPEBRO_CODEC_UI_ORIGIN`` (comma-separated: the UI's
@@ -57,6 +58,22 @@ def _cors(request: web.Request, origins: frozenset[str], response: web.StreamRes
 def _workflows(payloads: Sequence[Payload]) -> list[str]:
     """Whose payloads these are, as they say themselves ("?" for one written without)."""
     return sorted({sealed_for(p) or "?" for p in payloads})
+
+
+# What stands in for a payload that was not encrypted: the same count goes back (the UI
+# matches answers to its payloads by position), none of it the payload's content.
+REFUSED_PLAIN = Payload(
+    metadata={"encoding": b"json/plain"}, data=b'"[not encrypted: refused by the codec server]"'
+)
+
+
+def refuse_plain(
+    given: Sequence[Payload], answered: list[Payload], who: dict[str, Any]
+) -> list[Payload]:
+    plain = [n for n, payload in enumerate(given) if not is_encrypted(payload)]
+    if plain:
+        access.warning("plain payloads refused", refused=len(plain), problem="not encrypted", **who)
+    return [REFUSED_PLAIN if n in plain else p for n, p in enumerate(answered)]
 
 
 def _principal(request: web.Request, tokens: Secrets) -> str:
@@ -124,11 +141,12 @@ def build_app(
             payloads = json_format.Parse(text, Payloads(), ignore_unknown_fields=True).payloads
         except (json_format.ParseError, UnicodeDecodeError):
             return refused(400, 'body must be {"payloads": [...]} in protobuf JSON', who)
-        if action == "decode" and not allow_plain and not all(map(is_encrypted, payloads)):
-            return refused(422, "a payload is not encrypted", who)
         apply: Apply = codec.decode if action == "decode" else codec.encode
         try:
-            result = Payloads(payloads=await apply(payloads))
+            answered = await apply(payloads)
+            if action == "decode" and not allow_plain:
+                answered = refuse_plain(payloads, answered, who)
+            result = Payloads(payloads=answered)
         except UndecryptablePayload as err:
             return refused(422, str(err), {**who, "workflow_ids": _workflows(payloads)})
         access.info(

@@ -19,6 +19,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from service.codec import EncryptionCodec
+from service.codec_server import REFUSED_PLAIN
 from service.config import REPO_ROOT
 from tests.keys_support import KEYS, keys_env
 from tests.support import free_port, wait_for_log
@@ -199,8 +200,11 @@ async def test_encode_only_for_encoders_plain_refused_and_every_refusal_logged(
     status, text, _ = await _post(f"{server.url}/encode", plain, ui)
     assert status == 403 and "may not encode" in text
     alice = {**UI_HEADERS, "Authorization": f"Bearer {ALICE}"}
-    status, text, _ = await _post(f"{server.url}/decode", plain, alice)
-    assert status == 422 and "not encrypted" in text
+    mixed = json.loads(await _sealed("case-K-mixed"))
+    mixed["payloads"].append(json.loads(plain)["payloads"][0])
+    status, text, _ = await _post(f"{server.url}/decode", json.dumps(mixed), alice)
+    assert status == 200
+    assert _decoded(text) == [json.dumps(SECRET).encode(), REFUSED_PLAIN.data]
     status, _, _ = await _post(f"{server.url}/decode", "not json", alice)
     assert status == 400
     status, _, _ = await _post(f"{server.url}/decode", "x" * (9 * 1024 * 1024), alice)
@@ -209,9 +213,9 @@ async def test_encode_only_for_encoders_plain_refused_and_every_refusal_logged(
     problems = [
         line.get("problem")
         for line in server.lines()
-        if line.get("event") == "codec request refused"
+        if line.get("event") in ("codec request refused", "plain payloads refused")
     ]
     assert "this principal may not encode" in problems
-    assert "a payload is not encrypted" in problems
+    assert "not encrypted" in problems
     assert 'body must be {"payloads": [...]} in protobuf JSON' in problems
     assert any("Too Large" in str(p) or "too large" in str(p).lower() for p in problems), problems
