@@ -17,12 +17,21 @@ from google.protobuf.message import Message
 from hostile_doors import Findings
 from stack import gather_limited
 from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from core.cpr import contains_cpr, find_cpr
 from service.codec import EncryptionCodec
 from service.keys import KeyRing
 
+# History events that record what a client sent, before the workflow judged it.
+SENT_AS_IS = ("WORKFLOW_EXECUTION_SIGNALED", "WORKFLOW_EXECUTION_UPDATE_ADMITTED",
+              "WORKFLOW_EXECUTION_UPDATE_ACCEPTED")  # fmt: skip
+# Ids the SDK and the server make at random (UUIDs): in one of thousands, ten digits of one
+# happen to start with a date. Nothing the case system sent can reach them.
+RANDOM_KEYS = frozenset({"updateId", "protocolInstanceId", "acceptedRequestMessageId",
+    "requestId", "messageId", "runId", "firstExecutionRunId", "originalExecutionRunId",
+    "newExecutionRunId", "continuedExecutionRunId", "attemptId"})  # fmt: skip
 # Columns of random hex made here (delivery ids), not data from the case system.
 RANDOM_COLUMNS = ("delivery",)
 
@@ -64,39 +73,56 @@ def _payloads(message: Message) -> list[Payload]:
     return found
 
 
-def _attribute_values(attributes: Any) -> list[str]:
-    return [str(pair.value) for pair in attributes]
+def _attributes(attributes: Any) -> list[tuple[str, str, bool]]:
+    """(name, text, is an id-like keyword) of each search attribute."""
+    out = []
+    for pair in attributes:
+        value = pair.value
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        out.append((pair.key.name, text, isinstance(value, str)))
+    return out
 
 
 async def search_workflows(client: Client, keys: KeyRing, out: Findings) -> None:
     codec = EncryptionCodec(keys)
     listed = [w async for w in client.list_workflows()]
-    counts = {"ids": 0, "attributes": 0, "payloads": 0, "hits": 0}
+    counts = {"ids": 0, "attributes": 0, "payloads": 0, "hits": 0, "sent": 0}
 
-    def flag(text: str, where: str, strict: bool = False) -> None:
+    def flag(text: str, what: str, where: str, strict: bool = False) -> None:
         hit = contains_cpr(text) or (strict and contains_cpr(text, strict=True))
         counts["hits"] += hit
-        out.check(not hit, f"a CPR-like number in {where}", where)
+        out.check(not hit, f"a CPR-like number in {what}", where)
 
     async def one(execution: Any) -> None:
         counts["ids"] += 1
-        flag(execution.id, "a workflow id", strict=True)
-        for value in _attribute_values(execution.typed_search_attributes):
+        flag(execution.id, "a workflow id", "workflow id", strict=True)
+        for name, text, keyword in _attributes(execution.typed_search_attributes):
             counts["attributes"] += 1
-            flag(value, "a search attribute", strict=True)
+            flag(text, "a search attribute", name, strict=keyword)
         history = await client.get_workflow_handle(execution.id).fetch_history()
-        flag(history.to_json(), "a raw history")
+        raw = json.loads(history.to_json())
+        paths = [p for p in find_cpr(raw) if p.rsplit(".", 1)[-1] not in RANDOM_KEYS]
+        out.check(not paths, "a CPR-like number in a raw history", ", ".join(paths[:3]))
+        counts["hits"] += bool(paths)
         for event in history.events:
+            kind = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+            sent = kind in SENT_AS_IS
             for payload in _payloads(event):
                 counts["payloads"] += 1
-                clear = codec.decrypt(payload)
-                flag(clear.data.decode("utf-8", "replace"), "a decrypted payload")
+                clear = codec.decrypt(payload).data.decode("utf-8", "replace")
+                if sent:
+                    # What a client sent straight to a workflow is recorded before the
+                    # workflow can refuse it; encrypted, and counted apart.
+                    counts["sent"] += contains_cpr(clear)
+                else:
+                    flag(clear, "a decrypted payload", kind)
 
     await gather_limited(8, [one(w) for w in listed])
     out.counts["CPR search: workflow ids, search attributes, payloads"] = (
         f"{counts['ids']}, {counts['attributes']}, {counts['payloads']}"
     )
     out.counts["CPR search: hits in workflows"] = counts["hits"]
+    out.counts["CPR search: signals/updates sent straight, recorded encrypted"] = counts["sent"]
 
 
 def search_logs(folder: Path, out: Findings) -> None:
