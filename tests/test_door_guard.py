@@ -219,3 +219,26 @@ def test_a_signature_from_the_future_gets_only_a_small_skew() -> None:
                 signed(stamp, given, b"{}", keys, now, 300)
     assert FUTURE_SKEW <= 60
     assert signed_headers(b"{}")  # the helper the door tests sign with still works
+
+
+def test_log_lines_never_carry_credentials() -> None:
+    """Whatever quotes a request (a library's own message, a traceback), the last processor
+    before every log line drops the credential and keeps the rest."""
+    from service.redact import SECRET, redact
+
+    line = dict(
+        redact(
+            None,
+            "error",
+            {
+                "event": f"Invalid header: b'Authorization: Bearer {TOKEN}\\x01'",
+                "exception": f"BadHttpMessage: 400, message: Authorization: bearer {TOKEN}",
+                "Authorization": f"Bearer {TOKEN}",
+                "problem": "missing signature or timestamp header",
+            },
+        )
+    )
+    assert TOKEN not in json.dumps(line)
+    assert line["event"].startswith("Invalid header: b'Authorization: Bearer [secret]")
+    assert line["Authorization"] == SECRET
+    assert line["problem"] == "missing signature or timestamp header"
