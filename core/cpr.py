@@ -20,6 +20,7 @@ The shape rule keeps ordinary text clear: ``02-12-2026 10:30`` (a four-digit yea
 (`strict=True`, core/ids.py): letters separate too and any split of the ten digits counts.
 """
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,6 +55,21 @@ def _classes(char: str) -> tuple[tuple[str, str], ...]:
         else:
             out.append((_SEPARATOR, ""))
     return tuple(out)
+
+
+# The same rule as a regular expression, for ASCII text (most log lines): each match is a
+# candidate window (overlapping ones too, by the lookahead); its date is checked after.
+_SEP, _INNER = r"[^A-Za-z0-9]+", r"[^A-Za-z0-9:]+"
+_DATE = rf"[0-9]{{6}}|[0-9]{{2}}{_INNER}[0-9]{{2}}{_INNER}[0-9]{{2}}"
+_WINDOW = rf"(?<![0-9])(?:[0-9]{{10}}|(?:{_DATE}){_SEP}[0-9](?:(?:{_INNER})?[0-9]){{3}})(?![0-9])"
+_ASCII_WINDOW = re.compile(rf"(?=({_WINDOW}))")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
+def _ascii_spans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _ASCII_WINDOW.finditer(text):
+        if _is_date(_NOT_DIGIT.sub("", match.group(1))[:6]):
+            yield match.start(1), match.end(1)
 
 
 def _chains(text: str, strict: bool) -> Iterator[list[_Group]]:
@@ -113,6 +129,9 @@ def _date_shape(groups: list[_Group]) -> bool:
 
 
 def _spans(text: str, strict: bool) -> Iterator[tuple[int, int]]:
+    if not strict and text.isascii():
+        yield from _ascii_spans(text)
+        return
     for chain in _chains(text, strict):
         for first in range(len(chain)):
             total = 0
