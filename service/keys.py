@@ -124,12 +124,16 @@ def owner_only(path: Path) -> None:
         )
 
 
-def private_file(path: Path) -> None:
-    """Create ``path`` empty and owner-only, or narrow an existing one to 0600 (the dev
-    server's database holds every payload and search attribute of the stack)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    path.chmod(0o600)
+# The umask for a process that writes citizens' data to files (the dev server's database):
+# what it creates is the owner's alone.
+OWNER_ONLY_UMASK = 0o077
+
+
+def narrow(path: Path) -> None:
+    """An existing file made owner-only (0600); a file not there yet is left alone: its
+    creator runs with `OWNER_ONLY_UMASK` (an empty file would pass for a database)."""
+    if path.exists():
+        path.chmod(0o600)
 
 
 def read_key_file(path: Path) -> KeyRing:

@@ -4,6 +4,8 @@ only, and a key that can be added decrypt-only first, then promoted (the rotatio
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,12 @@ from temporalio.converter import WorkflowSerializationContext
 
 from service.codec import KEY_ID, WORKFLOW_ID, EncryptionCodec, UndecryptablePayload
 from service.keys import (
+    OWNER_ONLY_UMASK,
     KeyRingError,
     generate,
     load_keyring,
+    narrow,
     parse_keys,
-    private_file,
     read_key_file,
     write_key_file,
 )
@@ -45,13 +48,19 @@ def test_writing_narrows_an_existing_file_to_0600(tmp_path: Path) -> None:
 
 
 def test_the_dev_database_file_is_owner_only(tmp_path: Path) -> None:
-    fresh, old = tmp_path / "new.db", tmp_path / "old.db"
+    """An old database is narrowed; a new one is created by a process under the umask the
+    dev stack starts the server with."""
+    old, new = tmp_path / "old.db", tmp_path / "new.db"
     old.write_bytes(b"SQLite format 3\x00")
     old.chmod(0o644)
-    for path in (fresh, old):
-        private_file(path)
-        assert path.stat().st_mode & 0o777 == 0o600
+    narrow(old)
+    narrow(new)
+    assert old.stat().st_mode & 0o777 == 0o600
     assert old.read_bytes().startswith(b"SQLite")  # narrowed, not emptied
+    assert not new.exists()  # an empty file would pass for a database
+    write = f"open({str(new)!r}, 'w').write('x')"
+    subprocess.run([sys.executable, "-c", write], check=True, umask=OWNER_ONLY_UMASK)
+    assert new.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_decrypt_only_key_reads_but_never_writes_until_promoted() -> None:
