@@ -64,9 +64,9 @@ class RefusedEvent(ValueError):
         self.refusals = refusals
 
 
-def parse_event(raw: str | bytes | dict[str, Any], served: Collection[str] | None = None) -> Event:
+def parse_event(raw: str | bytes | dict[str, Any]) -> Event:
     """Validate one case event; raise `RefusedEvent` naming every problem found."""
-    event = parse_any(raw, served)
+    event = parse_any(raw)
     if not isinstance(event, Event):
         raise RefusedEvent([Refusal(field="type", reason="an opening event, not a case event")])
     return event
