@@ -55,6 +55,7 @@ from verdict import load, verdict  # noqa: E402
 
 from service.door import IngestReport, ingest  # noqa: E402
 from service.exit import run_main  # noqa: E402
+from service.served import served_municipalities  # noqa: E402
 
 LATENCY_MUNICIPALITY = "Latency"
 # The demo policy's deadlines for one municipality: level 1, 2, 3 at 10, 20, 30 s.
@@ -104,6 +105,7 @@ class Scale:
         self.steps: list[dict[str, Any]] = []
         self.reports: list[IngestReport] = []
         self.pids: tuple[int, int, int | None] = (0, 0, None)  # worker, server, PostgreSQL
+        self.served: frozenset[str] | None = None  # the municipalities of the run's policy
 
     def cpu(self) -> list[float]:
         """CPU seconds so far of the worker, the dev server and PostgreSQL."""
@@ -123,7 +125,9 @@ class Scale:
             await conn.close()
 
     async def send(self, lines: list[str]) -> None:
-        report = await ingest(self.client, self.queue, lines, self.args.concurrency)
+        report = await ingest(
+            self.client, self.queue, lines, self.args.concurrency, served=self.served
+        )
         self.reports.append(report)
 
     async def step(self, size: int, latency: int = 0) -> dict[str, Any]:
@@ -236,6 +240,7 @@ async def scale(args: argparse.Namespace) -> int:
               f"temporal {stack.address} (its database in {where}), worker pid {worker.pid}",
               flush=True)  # fmt: skip
         run = Scale(args, client, queue, stack.database_url)
+        run.served = served_municipalities(policy)  # the door takes what the worker's file serves
         assert stack.server is not None and stack.server.proc is not None
         run.pids = (worker.pid, stack.server.proc.pid, stack.pg.pid if stack.pg else None)
         stop_growing = time.monotonic() + 60 * args.budget if args.budget else float("inf")

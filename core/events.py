@@ -18,7 +18,8 @@ from pydantic import (
     model_validator,
 )
 
-StaffId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+from core.ids import CaseId, EventId, StaffId
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Score = Annotated[int, Field(ge=1, le=10)]
@@ -206,8 +207,8 @@ def data_for_type(values: Any, models: dict[str, type[_Frozen]]) -> Any:
 class _Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")]
-    case_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    event_id: EventId
+    case_id: CaseId
     type: EventType
     occurred_at: AwareDatetime
 

@@ -5,6 +5,7 @@ nothing, and its reason never echoes the refused value, which may be personal da
 """
 
 import json
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from core.opening_events import (
     OpeningRegistered,
     RawOpeningEvent,
 )
+from core.places import MUNICIPALITY_FIELD, municipality_problem
 
 # Facts about the past: they cannot have happened after the event that reports them.
 _NOT_AFTER_EVENT = (
@@ -70,9 +72,11 @@ def parse_event(raw: str | bytes | dict[str, Any]) -> Event:
     return event
 
 
-def parse_any(raw: str | bytes | dict[str, Any]) -> Event | OpeningEvent:
+def parse_any(
+    raw: str | bytes | dict[str, Any], served: Collection[str] | None = None
+) -> Event | OpeningEvent:
     """Validate one event of either kind (the door routes by `type`); raise `RefusedEvent`
-    naming every problem found."""
+    naming every problem found. `served`: the municipalities an event may name (core/places)."""
     obj = _load(raw)
     if _deeper_than(obj, _MAX_DEPTH):
         raise RefusedEvent([Refusal(field="<line>", reason=_TOO_DEEP)])
@@ -89,6 +93,8 @@ def parse_any(raw: str | bytes | dict[str, Any]) -> Event | OpeningEvent:
         )
     event = _validate(kind, obj)
     problems = _date_problems(event) + _rule_problems(event)
+    if place := municipality_problem(event, served):
+        problems.append(Refusal(field=MUNICIPALITY_FIELD, reason=place))
     if problems:
         raise RefusedEvent(problems)
     return event
@@ -176,6 +182,8 @@ def _reason(item: Any) -> str:
         return "is required"
     if kind == "extra_forbidden":
         return "is not part of the contract"
+    if kind == "value_error":  # our own validators (core/ids.py) say why in plain words
+        return str(item["ctx"]["error"])
     if kind == "timezone_aware":
         return "must carry a UTC offset, e.g. 2026-11-23T09:30:00+01:00"
     return str(item["msg"])

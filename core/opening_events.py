@@ -16,7 +16,8 @@ from pydantic import (
     model_validator,
 )
 
-from core.events import Hours, Name, OpeningKind, StaffId, Text, _Frozen, _unique, data_for_type
+from core.events import Hours, Name, OpeningKind, Text, _Frozen, _unique, data_for_type
+from core.ids import EventId, OpeningId, StaffId
 
 DiscoCode = Annotated[str, StringConstraints(pattern=r"^\d{4,6}$")]
 Tags = Annotated[tuple[Name, ...], AfterValidator(_unique)]
@@ -57,8 +58,8 @@ OpeningData = OpeningRegistered | OpeningFilled | OpeningWithdrawn
 class _OpeningEnvelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")]
-    opening_id: StaffId
+    event_id: EventId
+    opening_id: OpeningId
     type: OpeningEventType
     occurred_at: AwareDatetime
 

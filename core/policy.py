@@ -93,6 +93,13 @@ class PolicyBook(BaseModel):
 
     default: dict[str, Any]
     municipalities: dict[str, dict[str, Any]] = {}
+    served: tuple[str, ...] = ()
+
+    @property
+    def served_municipalities(self) -> frozenset[str]:
+        """The municipalities whose cases and openings the door takes (the `served` list and
+        every municipality with a table); empty when the file names none: no limit."""
+        return frozenset(self.served) | frozenset(self.municipalities)
 
     def for_municipality(self, municipality: str) -> Policy:
         override = self.municipalities.get(municipality, {})

@@ -8,8 +8,10 @@ Kinds, each drawn at random from a valid event:
   truncated JSON, a JSON value that is not an object, bytes that are not UTF-8;
 - oversized: strings of 1-200 KB, lists of thousands of items, numbers of 5,000 digits,
   nesting 40-400 levels deep; a few over the HTTP door's body limit (1 MiB);
-- CPR-bearing: a CPR-like number (DDMMYY-NNNN with a real date) in any string, a key, a
-  list, or an unknown field;
+- CPR-bearing: a CPR number (a real date and four digits) written any way
+  (tests/cpr_forms.py: every separator class, every digit script, invisible characters
+  inside) in any string, a key, a list, an unknown field, or inside an id (case_id,
+  event_id, opening_id, owner, team, consultant);
 - duplicated: a valid event sent again, byte for byte, or with its fields reordered;
 - out of order: a case's events with case_opened moved last (held until it comes).
 """
@@ -21,7 +23,6 @@ import random
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ for _folder in (REPO_ROOT / "bench", REPO_ROOT):
 from generate import generate  # noqa: E402
 
 from core.intake import RefusedEvent, parse_any  # noqa: E402
+from tests.cpr_forms import cpr_digits, id_forms, random_form  # noqa: E402
 
 # Share of the items that are valid events as generated (the rest are hostile).
 VALID_SHARE = 0.15
@@ -68,9 +70,12 @@ def oracle(raw: str | bytes | dict[str, Any]) -> frozenset[tuple[str, str]] | No
 
 
 def cpr_number(rng: random.Random) -> str:
-    day = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 65))
-    sep = rng.choice(("-", ""))
-    return f"{day:%d%m%y}{sep}{rng.randrange(10000):04d}"
+    return random_form(rng)
+
+
+# Ids an event can carry, by where they sit.
+_IDS = ("event_id", "case_id", "opening_id")
+_STAFF_IDS = ("owner", "team", "consultant", "opening_id")
 
 
 def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -163,8 +168,13 @@ def oversized(rng: random.Random, event: dict[str, Any]) -> str:
 def cpr_bearing(rng: random.Random, event: dict[str, Any]) -> str:
     number = cpr_number(rng)
     strings = [p for p in _paths(event) if isinstance(_get(event, p), str)]
-    choice = rng.randrange(4)
-    if choice == 0 and strings:
+    choice = rng.randrange(6)
+    ids: list[tuple[str, ...]] = [(k,) for k in _IDS if k in event]
+    ids += [("data", k) for k in _STAFF_IDS if k in (event.get("data") or {})]
+    if choice >= 4 and ids:
+        path = rng.choice(ids)
+        _set(event, path, rng.choice(id_forms(cpr_digits(rng))))
+    elif choice == 0 and strings:
         path = rng.choice(strings)
         _set(event, path, f"{_get(event, path)} {number}")
     elif choice == 1:

@@ -17,7 +17,9 @@ JSON, goes alone), and the hostile objects among them straight to a running case
 - every refusal has its field and reason, and every item intake refuses is refused by the
   door with exactly intake's refusals (a request refused whole says why);
 - nothing accepted that the contract refuses: no receipt says accepted for such an item,
-  and every row in case_event passes intake again; no CPR-like number in any table;
+  and every row in case_event passes intake again; no CPR-like number in any table, any
+  workflow id or search attribute, any payload (raw and decrypted) or any log line
+  (scripts/hostile_search.py);
 - no workflow failed and no workflow task failed (every history scanned).
 
 Prints the counts and PASS or FAIL (exit 1).
@@ -43,6 +45,7 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
 import aiohttp  # noqa: E402
 from hostile_doors import Findings, check_database, check_histories, direct, http_door  # noqa: E402
 from hostile_events import HostileBatch, Item, hostile_batch  # noqa: E402
+from hostile_search import search_logs, search_tables, search_workflows  # noqa: E402
 from stack import Child, LocalStack, interruptible, local_stack, until  # noqa: E402
 
 from service.devstack import free_port  # noqa: E402
@@ -117,7 +120,9 @@ async def hostile(args: argparse.Namespace) -> int:
     async with local_stack(keep=args.keep) as (stack, client):
         queue = "hostile"
         worker = stack.child("worker")
-        await worker.start(sys.executable, "worker.py", env=stack.worker_env(queue))
+        # INFO: the log search reads every line the worker writes, not only warnings.
+        env = stack.worker_env(queue, LOG_LEVEL="INFO")
+        await worker.start(sys.executable, "worker.py", env=env)
         door, url = await start_door(stack, queue)
         print(f"hostile input: {sum(len(b.items) for b in batches)} items, temporal "
               f"{stack.address}, door {url}", flush=True)  # fmt: skip
@@ -128,6 +133,9 @@ async def hostile(args: argparse.Namespace) -> int:
         )
         await check_database(stack.database_url, out)
         await check_histories(client, out)
+        await search_tables(stack.database_url, out)
+        await search_workflows(client, stack.keys, out)
+        search_logs(stack.folder, out)
         out.check(worker.running, "the worker is not running")
         out.check(door.running, "the HTTP door is not running")
         if out.failures:
@@ -136,6 +144,11 @@ async def hostile(args: argparse.Namespace) -> int:
     kinds = sum((b.kinds for b in batches), Counter[str]())
     out.counts["items by kind"] = ", ".join(f"{k} {n}" for k, n in kinds.most_common())
     out.counts["items intake refuses"] = sum(b.refused for b in batches)
+    cpr = [i for b in batches for i in b.items if i.kind == "CPR-bearing"]
+    out.counts["CPR-bearing items, refused by intake"] = (
+        f"{len(cpr)}, {sum(i.refusals is not None for i in cpr)}"
+    )
+    out.check(all(i.refusals is not None for i in cpr), "a CPR-bearing item intake accepts")
     out.counts["wall time (s)"] = round(time.monotonic() - began, 1)
     out.counts["load average (1, 5, 15 min)"] = " ".join(f"{v:.1f}" for v in os.getloadavg())
     return out.report()

@@ -30,7 +30,7 @@ from temporalio.client import Client  # noqa: E402
 
 from service.codec import data_converter  # noqa: E402
 from service.devstack import free_port, search_attribute_flags  # noqa: E402
-from service.keys import KeyRing  # noqa: E402
+from service.keys import OWNER_ONLY_UMASK, KeyRing, narrow  # noqa: E402
 from service.keys import generate as generate_keys  # noqa: E402
 from service.postgres import EmbeddedPostgres, ensure_database, migrate, start_embedded  # noqa: E402
 
@@ -73,6 +73,7 @@ class Child:
             stdout=self._out,
             stderr=self._out,
             start_new_session=True,
+            umask=OWNER_ONLY_UMASK,
         )
 
     async def kill(self) -> None:
@@ -149,6 +150,7 @@ class LocalStack:
         command = [temporal_cli(), "server", "start-dev", "--headless", "--ip", "127.0.0.1"]
         command += ["--port", port, "--log-level", "warn"]
         if self.persist:
+            narrow(self.folder / "temporal.db")
             command += ["--db-filename", str(self.folder / "temporal.db")]
         command += search_attribute_flags()
         await self.server.start(*command)

@@ -8,6 +8,12 @@ JSON). Only the last path segment counts, so the server can be mounted at any de
 Authentication: ``Authorization: Bearer <token>`` (the CLI's ``--codec-auth``), or, for a UI
 that cannot send a header, the token as the segment before ``decode`` in the endpoint URL.
 Tokens: ``TRAPPEBRO_CODEC_TOKENS`` or ``TRAPPEBRO_CODEC_TOKENS_FILE``, ``<principal>:<token>``.
+``/encode`` answers only the principals in ``TRAPPEBRO_CODEC_ENCODERS`` (comma-separated;
+none by default). A payload that is not encrypted is refused on decode (answered by a
+placeholder and logged) unless ``TRAPPEBRO_CODEC_ALLOW_PLAIN=1``, for reading histories
+from before encryption. The
+access log names the workflows from the payloads' own authenticated metadata; every refusal
+is logged.
 CORS answers only the origins in ``TRAPPEBRO_CODEC_UI_ORIGIN`` (comma-separated: the UI's
 address as browsers show it). Keys as for the worker.
 """
@@ -18,7 +24,7 @@ import argparse
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Sequence
-from urllib.parse import urlsplit
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -26,10 +32,10 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from service.auth import AuthFailure, Secrets, bearer, load_secrets
-from service.codec import EncryptionCodec, UndecryptablePayload
+from service.codec import EncryptionCodec, UndecryptablePayload, is_encrypted, sealed_for
 from service.config import load_settings
 from service.exit import run_main
-from service.http_common import json_errors, problem, serve
+from service.http_common import json_errors, problem, read_body, serve
 from service.logs import configure_logging
 
 access = structlog.get_logger("trappebro.codec.access")
@@ -37,7 +43,6 @@ access = structlog.get_logger("trappebro.codec.access")
 MAX_BODY = 8 * 1024 * 1024
 # What the Web UI sends: the payloads as JSON, the namespace, and a token when configured.
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Namespace, X-Workflow-Id"
-WORKFLOW_ID_HEADER = "X-Workflow-Id"
 
 Apply = Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
 
@@ -50,16 +55,25 @@ def _cors(request: web.Request, origins: frozenset[str], response: web.StreamRes
         response.headers["Access-Control-Allow-Credentials"] = "true"
 
 
-def _workflow_id(request: web.Request) -> str | None:
-    """The workflow being read, when the caller says so: a header, or the UI page in the
-    Referer (``.../workflows/<id>/<run>/...``; browsers often send only the origin)."""
-    given = request.headers.get(WORKFLOW_ID_HEADER)
-    if given:
-        return given[:200]
-    parts = urlsplit(request.headers.get("Referer", "")).path.split("/")
-    if "workflows" in parts and parts.index("workflows") + 1 < len(parts):
-        return parts[parts.index("workflows") + 1][:200] or None
-    return None
+def _workflows(payloads: Sequence[Payload]) -> list[str]:
+    """Whose payloads these are, as they say themselves ("?" for one written without)."""
+    return sorted({sealed_for(p) or "?" for p in payloads})
+
+
+# What stands in for a payload that was not encrypted: the same count goes back (the UI
+# matches answers to its payloads by position), none of it the payload's content.
+REFUSED_PLAIN = Payload(
+    metadata={"encoding": b"json/plain"}, data=b'"[not encrypted: refused by the codec server]"'
+)
+
+
+def refuse_plain(
+    given: Sequence[Payload], answered: list[Payload], who: dict[str, Any]
+) -> list[Payload]:
+    plain = [n for n, payload in enumerate(given) if not is_encrypted(payload)]
+    if plain:
+        access.warning("plain payloads refused", refused=len(plain), problem="not encrypted", **who)
+    return [REFUSED_PLAIN if n in plain else p for n, p in enumerate(answered)]
 
 
 def _principal(request: web.Request, tokens: Secrets) -> str:
@@ -73,7 +87,11 @@ def _principal(request: web.Request, tokens: Secrets) -> str:
 
 
 def build_app(
-    codec: EncryptionCodec, tokens: Secrets, ui_origins: frozenset[str]
+    codec: EncryptionCodec,
+    tokens: Secrets,
+    ui_origins: frozenset[str],
+    encoders: frozenset[str] = frozenset(),
+    allow_plain: bool = False,
 ) -> web.Application:
     async def preflight(request: web.Request) -> web.StreamResponse:
         if request.headers.get("Origin") not in ui_origins:
@@ -87,42 +105,53 @@ def build_app(
 
     async def codec_call(request: web.Request) -> web.StreamResponse:
         action = request.path.rstrip("/").rsplit("/", 1)[-1]
+        who = {"namespace": request.headers.get("X-Namespace"), "remote": request.remote}
         if action not in ("encode", "decode"):
+            access.warning("codec request refused", problem="unknown path", **who)
             return problem(404, "not found: POST .../encode or .../decode")
-        response = await _answer(request, action)
+        try:
+            response = await _answer(request, action, {**who, "action": action})
+        except web.HTTPException as err:
+            access.warning("codec request refused", problem=err.reason, action=action, **who)
+            raise
         _cors(request, ui_origins, response)
         return response
 
-    async def _answer(request: web.Request, action: str) -> web.Response:
+    def refused(status: int, problem_text: str, who: dict[str, Any]) -> web.Response:
+        access.warning("codec request refused", problem=problem_text, **who)
+        return problem(status, problem_text)
+
+    async def _answer(request: web.Request, action: str, who: dict[str, Any]) -> web.Response:
         origin = request.headers.get("Origin")
-        who = {
-            "namespace": request.headers.get("X-Namespace"),
-            "workflow_id": _workflow_id(request),
-            "remote": request.remote,
-            "action": action,
-        }
         if origin is not None and origin not in ui_origins:
-            access.warning("codec request refused", problem="origin not allowed", **who)
-            return problem(403, "origin not allowed")
+            return refused(403, "origin not allowed", who)
         try:
             principal = _principal(request, tokens)
         except AuthFailure as failure:
-            access.warning("codec request refused", problem=str(failure), **who)
-            response = problem(401, str(failure))
+            response = refused(401, str(failure), who)
             response.headers["WWW-Authenticate"] = 'Bearer realm="trappebro-codec"'
             return response
+        who = {**who, "principal": principal}
+        if action == "encode" and principal not in encoders:
+            return refused(403, "this principal may not encode", who)
+        body = await read_body(request)
         try:
-            body = await request.read()
             # Tolerant of fields newer UIs may add: decode what is known, keep the rest out.
-            payloads = json_format.Parse(body, Payloads(), ignore_unknown_fields=True).payloads
-            apply: Apply = codec.decode if action == "decode" else codec.encode
-            result = Payloads(payloads=await apply(payloads))
+            text = body.decode("utf-8")
+            payloads = json_format.Parse(text, Payloads(), ignore_unknown_fields=True).payloads
         except (json_format.ParseError, UnicodeDecodeError):
-            return problem(400, 'body must be {"payloads": [...]} in protobuf JSON')
+            return refused(400, 'body must be {"payloads": [...]} in protobuf JSON', who)
+        apply: Apply = codec.decode if action == "decode" else codec.encode
+        try:
+            answered = await apply(payloads)
+            if action == "decode" and not allow_plain:
+                answered = refuse_plain(payloads, answered, who)
+            result = Payloads(payloads=answered)
         except UndecryptablePayload as err:
-            access.warning("payloads not decoded", principal=principal, problem=str(err), **who)
-            return problem(422, str(err))
-        access.info(f"payloads {action}d", principal=principal, count=len(payloads), **who)
+            return refused(422, str(err), {**who, "workflow_ids": _workflows(payloads)})
+        access.info(
+            f"payloads {action}d", count=len(payloads), workflow_ids=_workflows(payloads), **who
+        )
         return web.json_response(text=json_format.MessageToJson(result))
 
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY)
@@ -152,7 +181,15 @@ async def run(args: argparse.Namespace) -> int:
         return 2
     raw = os.environ.get("TRAPPEBRO_CODEC_UI_ORIGIN", "")
     origins = frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-    app = build_app(EncryptionCodec(settings.payload_keys), tokens, origins)
+    encoders = frozenset(
+        e.strip() for e in os.environ.get("TRAPPEBRO_CODEC_ENCODERS", "").split(",") if e.strip()
+    )
+    allow_plain = os.environ.get("TRAPPEBRO_CODEC_ALLOW_PLAIN", "0").strip().lower() in (
+        "1",
+        "true",
+    )
+    codec = EncryptionCodec(settings.payload_keys)
+    app = build_app(codec, tokens, origins, encoders, allow_plain)
     return await serve(app, args.host, args.port, "codec server")
 
 

@@ -38,7 +38,7 @@ from temporalio.envconfig import ClientConfigProfile
 from service.auth import ensure_secrets_file, load_secrets
 from service.config import REPO_ROOT, Settings, load_settings
 from service.exit import run_main
-from service.keys import ensure_key_file, read_key_file
+from service.keys import OWNER_ONLY_UMASK, ensure_key_file, narrow, read_key_file
 from service.logs import configure_logging
 from service.postgres import DEFAULT_DATA_DIR, EmbeddedPostgres, migrate, resolve_database_url
 from service.schedules import ensure_digest_schedule
@@ -158,6 +158,7 @@ async def start_temporal(
     stack: Stack, temporal: str, args: argparse.Namespace, namespace: str
 ) -> None:
     args.data_dir.mkdir(parents=True, exist_ok=True)
+    narrow(args.data_dir / "temporal.db")  # one from before; a new one is made owner-only
     command = [
         temporal,
         "server",
@@ -189,6 +190,7 @@ async def start_temporal(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
+        umask=OWNER_ONLY_UMASK,
     )
     assert stack.server.stderr is not None
     stack.server_output = asyncio.create_task(_pump_server_output(stack, stack.server.stderr))

@@ -7,7 +7,7 @@ events with the same reasons. Events of one case go in the order given; cases in
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from core.intake import RefusedEvent, parse_any
 from core.opening_events import OpeningEvent
 from service.opening_door import deliver_opening, forward_to_opening
 from service.patience import CALL_TIMEOUT, PATIENCE, Undelivered, patiently
+from service.served import served_municipalities
 from workflows.case import CaseWorkflow
 from workflows.messages import (
     EVENT_SIGNAL,
@@ -188,15 +189,18 @@ async def ingest(
     lines: Iterable[str | bytes],
     concurrency: int = 16,
     on_done: Callable[[int], None] = lambda n: None,
+    served: Collection[str] | None = None,
 ) -> IngestReport:
-    """Validate every line, send the valid ones, and count what became of each."""
+    """Validate every line, send the valid ones, and count what became of each. `served`:
+    the municipalities an event may name, by default those of the policy file."""
     report = IngestReport()
+    places = served_municipalities() if served is None else served
     by_case: dict[str, list[tuple[int, Event | OpeningEvent]]] = {}
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            event = parse_any(line)
+            event = parse_any(line, places)
         except RefusedEvent as refusal:
             report.refused += [Refused(number, r.field, r.reason) for r in refusal.refusals]
             on_done(1)

@@ -25,11 +25,12 @@ from aiohttp import web
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from service.auth import AuthFailure, Secrets, bearer, load_secrets, signed
+from service.auth import AuthFailure, Secrets, bearer, fresh, load_secrets, signed
 from service.config import load_settings
 from service.door import IngestReport, ingest
 from service.exit import run_main
-from service.http_common import json_errors, problem, serve
+from service.http_common import BadJson, json_errors, problem, read_body, serve, strict_json
+from service.http_guard import MAX_CONNECTIONS, READ_TIMEOUT
 from service.logs import configure_logging
 from service.openapi import openapi
 from service.temporal import MissingPayloadKey, connect
@@ -50,6 +51,8 @@ class DoorConfig:
     window: int = 300
     host: str = "127.0.0.1"
     port: int = 8080
+    read_timeout: int = int(READ_TIMEOUT)
+    max_connections: int = MAX_CONNECTIONS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DoorConfig:
@@ -69,6 +72,8 @@ class DoorConfig:
             window=number("TRAPPEBRO_DOOR_WINDOW", cls.window),
             host=env.get("TRAPPEBRO_DOOR_HOST", "").strip() or cls.host,
             port=number("TRAPPEBRO_DOOR_PORT", cls.port),
+            read_timeout=number("TRAPPEBRO_DOOR_READ_TIMEOUT", cls.read_timeout),
+            max_connections=number("TRAPPEBRO_DOOR_MAX_CONNECTIONS", cls.max_connections),
         )
 
 
@@ -96,9 +101,9 @@ def too_deep(value: Any) -> bool:
 def events_of(body: bytes, max_batch: int) -> list[Any]:
     """The body's events as JSON values (one object, or an array of them)."""
     try:
-        parsed = json.loads(body)
-    except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, a 5000-digit int
-        raise RequestRefused(400, "body is not valid JSON") from None
+        parsed = strict_json(body)
+    except BadJson as err:
+        raise RequestRefused(400, f"body is not valid JSON ({err})") from None
     if isinstance(parsed, dict):
         items = [parsed]
     elif isinstance(parsed, list):
@@ -126,8 +131,26 @@ def report_json(report: IngestReport) -> dict[str, Any]:
     }
 
 
+def _is_signed(request: web.Request) -> bool:
+    return SIGNATURE_HEADER in request.headers or TIMESTAMP_HEADER in request.headers
+
+
+def pre_authenticate(request: web.Request, config: DoorConfig, now: float) -> str | None:
+    """Before the body is read: the principal of a bearer token, or None for a signature
+    whose headers and timestamp hold (its HMAC needs the body)."""
+    if _is_signed(request):
+        fresh(
+            request.headers.get(TIMESTAMP_HEADER),
+            request.headers.get(SIGNATURE_HEADER),
+            now,
+            config.window,
+        )
+        return None
+    return bearer(request.headers.get("Authorization"), config.tokens)
+
+
 def authenticate(request: web.Request, body: bytes, config: DoorConfig, now: float) -> str:
-    if SIGNATURE_HEADER in request.headers or TIMESTAMP_HEADER in request.headers:
+    if _is_signed(request):
         return signed(
             request.headers.get(TIMESTAMP_HEADER),
             request.headers.get(SIGNATURE_HEADER),
@@ -148,16 +171,21 @@ def build_app(
     description = openapi(config.max_batch, config.max_body, config.window)
 
     async def post_events(request: web.Request) -> web.Response:
-        if (request.content_length or 0) > config.max_body:
-            raise RequestRefused(413, f"body over {config.max_body} bytes")
-        body = await request.read()
         try:
-            principal = authenticate(request, body, config, clock())
+            principal = pre_authenticate(request, config, clock())
         except AuthFailure as failure:
             log.warning("door request refused", problem=str(failure), remote=request.remote)
             raise RequestRefused(401, str(failure)) from None
+        if (request.content_length or 0) > config.max_body:
+            raise RequestRefused(413, f"body over {config.max_body} bytes")
         if request.content_type != "application/json":
             raise RequestRefused(415, "Content-Type must be application/json")
+        body = await read_body(request, config.read_timeout)
+        try:
+            principal = principal or authenticate(request, body, config, clock())
+        except AuthFailure as failure:
+            log.warning("door request refused", problem=str(failure), remote=request.remote)
+            raise RequestRefused(401, str(failure)) from None
         items = events_of(body, config.max_batch)
         try:
             report = await ingest(client, task_queue, [json.dumps(item) for item in items])
@@ -190,6 +218,9 @@ def build_app(
             response: web.StreamResponse = await handler(request)
         except RequestRefused as refusal:
             response = problem(refusal.status, str(refusal))
+            if refusal.status in (401, 408, 413, 415):
+                # The body was not read, or not whole: the connection cannot carry another.
+                response.force_close()
             if refusal.status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="trappebro"'
         return response
@@ -221,7 +252,8 @@ async def run(args: argparse.Namespace) -> int:
         log.error(str(err))
         return 2
     app = build_app(client, settings.task_queue, config)
-    return await serve(app, args.host or config.host, args.port or config.port, "http door")
+    host, port = args.host or config.host, args.port or config.port
+    return await serve(app, host, port, "http door", config.max_connections, config.read_timeout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,6 +84,7 @@ def openapi(max_batch: int, max_body: int, window: int) -> dict[str, Any]:
                         "200": _answer("every event accepted or a duplicate", "Report"),
                         "400": problem,
                         "401": problem,
+                        "408": problem,
                         "413": problem,
                         "415": problem,
                         "422": _answer("some events refused; each named", "Report"),
@@ -91,8 +92,28 @@ def openapi(max_batch: int, max_body: int, window: int) -> dict[str, Any]:
                     },
                 }
             },
-            "/health": {"get": {"summary": "Liveness and Temporal reachability", "security": []}},
-            "/openapi.json": {"get": {"summary": "This description", "security": []}},
+            "/health": {
+                "get": {
+                    "summary": "Liveness and Temporal reachability",
+                    "security": [],
+                    "responses": {
+                        "200": _answer("Temporal answers", "Health"),
+                        "503": _answer("Temporal does not answer", "Health"),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This description",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
         },
         "components": {
             "securitySchemes": {
@@ -103,6 +124,11 @@ def openapi(max_batch: int, max_body: int, window: int) -> dict[str, Any]:
             "schemas": {
                 **defs,
                 "Event": {"oneOf": variants},
+                "Health": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {"status": {"enum": ["ok", "unavailable"]}},
+                },
                 "Problem": {
                     "type": "object",
                     "required": ["error"],

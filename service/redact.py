@@ -9,12 +9,18 @@ the records of libraries (temporalio, asyncpg, aiohttp) too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import MutableMapping
 from typing import Any
 
-from core.cpr import contains_cpr, mask_cpr
+from core.cpr import mask_cpr, mask_int
 
 PERSONAL = "[personal]"
+SECRET = "[secret]"
+# Credentials are no citizen data, but a line quoting a request's headers must not carry
+# them either (aiohttp quotes a malformed header line whole): the scheme stays, the rest goes.
+_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)\s+[^\s'\",;]+")
+SECRET_FIELDS = frozenset({"authorization", "token", "signature", "x-trappebro-signature"})
 # Free-text citizen fields of the event contract and the case state: never logged.
 PERSONAL_FIELDS = frozenset(
     {
@@ -49,7 +55,7 @@ def _clean(value: Any, depth: int = 0) -> Any:
     if isinstance(value, Personal):
         return PERSONAL
     if isinstance(value, str):
-        return mask_cpr(value)
+        return _CREDENTIAL.sub(lambda m: f"{m.group(1)} {SECRET}", mask_cpr(value))
     if depth > 8:  # a cycle or a monster: say so rather than recurse forever
         return "[nested]"
     if isinstance(value, dict):
@@ -60,16 +66,18 @@ def _clean(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_clean(v, depth + 1) for v in value]
     if isinstance(value, int) and not isinstance(value, bool):
-        # A CPR sent as a bare number loses its leading zero: 0101701234 -> 101701234.
-        return "[cpr]" if contains_cpr(str(value).zfill(10)) else value
+        return mask_int(value)
     if isinstance(value, float) or value is None or isinstance(value, bool):
         return value
-    return mask_cpr(str(value))
+    return _clean(str(value), depth)
 
 
 def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: the line with CPR-like numbers and personal fields removed."""
     for key in list(event_dict):
         value = event_dict[key]
-        event_dict[key] = PERSONAL if key in PERSONAL_FIELDS else _clean(value)
+        if key.lower() in SECRET_FIELDS:
+            event_dict[key] = SECRET
+        else:
+            event_dict[key] = PERSONAL if key in PERSONAL_FIELDS else _clean(value)
     return event_dict

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from service.codec import EncryptionCodec
+from service.codec_server import REFUSED_PLAIN
 from service.config import REPO_ROOT
 from tests.keys_support import KEYS, keys_env
 from tests.support import free_port, wait_for_log
@@ -49,6 +51,7 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Code
         "TRAPPEBRO_CODEC_TOKENS": f"alice:{ALICE},web-ui:{UI_TOKEN}",
         "TRAPPEBRO_CODEC_UI_ORIGIN": UI,
         "TRAPPEBRO_CODEC_PORT": str(port),
+        "TRAPPEBRO_CODEC_ENCODERS": "alice",
     }
     with log.open("wb") as stderr:
         proc = await asyncio.create_subprocess_exec(
@@ -64,9 +67,9 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Code
             await asyncio.wait_for(proc.wait(), 30)
 
 
-async def _sealed() -> str:
+async def _sealed(workflow: str | None = None) -> str:
     payload = Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(SECRET).encode())
-    sealed = await EncryptionCodec(KEYS).encode([payload])
+    sealed = await EncryptionCodec(KEYS, workflow).encode([payload])
     return json_format.MessageToJson(Payloads(payloads=sealed))
 
 
@@ -153,22 +156,66 @@ async def test_encode_then_decode_and_bad_bodies(server: CodecServer) -> None:
 
 
 async def test_the_access_log_says_who_decoded_which_workflow(server: CodecServer) -> None:
-    headers = {**UI_HEADERS, "Authorization": f"Bearer {ALICE}", "X-Workflow-Id": "case-K-log"}
-    await _post(f"{server.url}/decode", await _sealed(), headers)
-    await _post(f"{server.url}/decode", await _sealed(), {**headers, "Authorization": "Bearer x"})
+    """The workflow comes from the payload's authenticated metadata: a caller's header
+    claiming another, or none (the Web UI), changes nothing."""
+    headers = {**UI_HEADERS, "Authorization": f"Bearer {ALICE}", "X-Workflow-Id": "case-K-lie"}
+    await _post(f"{server.url}/decode", await _sealed("case-K-log"), headers)
+    await _post(
+        f"{server.url}/decode",
+        await _sealed("case-K-log"),
+        UI_HEADERS | {"Authorization": "Bearer x"},
+    )
     await asyncio.sleep(0.2)
     lines = [line for line in server.lines() if line.get("logger") == "trappebro.codec.access"]
-    decoded = [line for line in lines if line.get("workflow_id") == "case-K-log"]
+    decoded = [line for line in lines if line.get("workflow_ids") == ["case-K-log"]]
     assert {
         "event": "payloads decoded",
         "principal": "alice",
         "namespace": "default",
         "count": 1,
     }.items() <= decoded[0].items()
-    refused = decoded[1]
+    assert not [line for line in lines if "case-K-lie" in json.dumps(line)]
+    refused = [line for line in lines if line.get("problem") == "unknown token"][-1]
     assert refused["event"] == "codec request refused"
-    assert refused["problem"] == "unknown token"
     assert "principal" not in refused
     everything = server.log.read_text()
     assert ALICE not in everything and UI_TOKEN not in everything
     assert "ZQXCODEC" not in everything
+
+
+async def test_a_relabelled_workflow_id_fails_its_check(server: CodecServer) -> None:
+    sealed = json.loads(await _sealed("case-K-real"))
+    forged = base64.b64encode(b"case-K-other").decode()
+    sealed["payloads"][0]["metadata"]["encryption-workflow-id"] = forged
+    auth = {**UI_HEADERS, "Authorization": f"Bearer {ALICE}"}
+    status, text, _ = await _post(f"{server.url}/decode", json.dumps(sealed), auth)
+    assert status == 422 and SECRET not in text
+
+
+async def test_encode_only_for_encoders_plain_refused_and_every_refusal_logged(
+    server: CodecServer,
+) -> None:
+    plain = json_format.MessageToJson(Payloads(payloads=[Payload(data=b'"x"')]))
+    ui = {**UI_HEADERS, "Authorization": f"Bearer {UI_TOKEN}"}
+    status, text, _ = await _post(f"{server.url}/encode", plain, ui)
+    assert status == 403 and "may not encode" in text
+    alice = {**UI_HEADERS, "Authorization": f"Bearer {ALICE}"}
+    mixed = json.loads(await _sealed("case-K-mixed"))
+    mixed["payloads"].append(json.loads(plain)["payloads"][0])
+    status, text, _ = await _post(f"{server.url}/decode", json.dumps(mixed), alice)
+    assert status == 200
+    assert _decoded(text) == [json.dumps(SECRET).encode(), REFUSED_PLAIN.data]
+    status, _, _ = await _post(f"{server.url}/decode", "not json", alice)
+    assert status == 400
+    status, _, _ = await _post(f"{server.url}/decode", "x" * (9 * 1024 * 1024), alice)
+    assert status == 413
+    await asyncio.sleep(0.2)
+    problems = [
+        line.get("problem")
+        for line in server.lines()
+        if line.get("event") in ("codec request refused", "plain payloads refused")
+    ]
+    assert "this principal may not encode" in problems
+    assert "not encrypted" in problems
+    assert 'body must be {"payloads": [...]} in protobuf JSON' in problems
+    assert any("Too Large" in str(p) or "too large" in str(p).lower() for p in problems), problems

@@ -106,6 +106,7 @@ async def test_devstack_starts_and_stops_cleanly(tmp_path: Path) -> None:
         # Payloads are encrypted with a key made for this data folder, owner-readable only;
         # the codec server beside the UI refuses callers without a token.
         assert (data_dir / "payload-keys").stat().st_mode & 0o077 == 0
+        assert (data_dir / "temporal.db").stat().st_mode & 0o077 == 0
         await _wait_for("codec server", lambda: _codec_status(codec_port) == 401, proc)
 
         client = await Client.connect(f"127.0.0.1:{port}")

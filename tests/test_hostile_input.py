@@ -14,3 +14,11 @@ def test_every_door_refuses_what_intake_refuses_and_nothing_crashes() -> None:
     assert refused > 1000  # of the 2,000 items, most are hostile
     assert int(figure(stdout, "starter.py: refused as intake refuses")) > 0
     assert int(figure(stdout, "HTTP door: refused as intake refuses")) > 0
+    # CPR numbers in every writing and inside ids: all refused, found nowhere afterwards.
+    sent, refused_cpr = figure(stdout, "CPR-bearing items, refused by intake").split(", ")
+    assert int(sent) > 100 and refused_cpr == sent
+    for where in ("rows", "log lines"):
+        assert figure(stdout, f"CPR search: {where} with a number") == "0"
+    assert figure(stdout, "CPR search: hits in workflows") == "0"
+    tables, rows = figure(stdout, "CPR search: tables, rows").split(", ")
+    assert int(tables) >= 8 and int(rows) > 0
