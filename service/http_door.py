@@ -25,6 +25,7 @@ from aiohttp import web
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from activities.db import create_pool
 from service.auth import AuthFailure, Secrets, bearer, load_secrets, signed
 from service.config import load_settings
 from service.door import IngestReport, ingest
@@ -32,6 +33,7 @@ from service.exit import run_main
 from service.http_common import json_errors, problem, serve
 from service.logs import configure_logging
 from service.openapi import openapi
+from service.relay.feed import FEED_PATHS, add_feed
 from service.temporal import MissingPayloadKey, connect
 
 log = structlog.get_logger("service.http_door")
@@ -146,6 +148,7 @@ def build_app(
     clock: Callable[[], float] = time.time,
 ) -> web.Application:
     description = openapi(config.max_batch, config.max_body, config.window)
+    description["paths"].update(FEED_PATHS)  # the pull feed, served with DATABASE_URL
 
     async def post_events(request: web.Request) -> web.Response:
         if (request.content_length or 0) > config.max_body:
@@ -221,7 +224,15 @@ async def run(args: argparse.Namespace) -> int:
         log.error(str(err))
         return 2
     app = build_app(client, settings.task_queue, config)
-    return await serve(app, args.host or config.host, args.port or config.port, "http door")
+    pool = None
+    if settings.database_url is not None:  # the outbox's pull feed (service/relay/feed.py)
+        pool = await create_pool(settings.database_url, 4)
+        add_feed(app, pool, lambda request, body: authenticate(request, body, config, time.time()))
+    try:
+        return await serve(app, args.host or config.host, args.port or config.port, "http door")
+    finally:
+        if pool is not None:
+            await pool.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
