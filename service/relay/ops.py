@@ -87,3 +87,19 @@ _NOT_DELIVERED = {
 async def last_escalation(conn: asyncpg.Connection, case_id: str) -> EscalationDelivery | None:
     row = await conn.fetchrow(_LAST_ESCALATION, case_id)
     return EscalationDelivery(**dict(row)) if row is not None else None
+
+
+async def escalation_line(database_url: str | None, case_id: str) -> str | None:
+    """The sentence for `starter.py status`; None without a database or an escalation. A
+    database that does not answer is said, not fatal: the case itself was shown already."""
+    if not database_url:
+        return None
+    try:
+        conn = await asyncpg.connect(database_url, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return "Last escalation: unknown (the outbox database did not answer)"
+    try:
+        found = await last_escalation(conn, case_id)
+    finally:
+        await conn.close()
+    return found.sentence() if found else None
