@@ -81,8 +81,13 @@ class Receiver:
         app.router.add_get("/seen", self.report)
         return app
 
-    async def report(self, _: web.Request) -> web.Response:
-        counts = {"distinct": self.distinct, "received": sum(self.seen.values())}
+    async def report(self, request: web.Request) -> web.Response:
+        counts = {
+            "distinct": self.distinct,
+            "received": sum(self.seen.values()),
+            "refused": self.refused,
+            "ids": sorted(self.seen) if "ids" in request.query else None,
+        }
         return web.Response(text=json.dumps(counts), content_type="application/json")
 
 
@@ -91,9 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--secret-file", type=Path, default=Path(".data/webhook-secret"))
+    parser.add_argument("--quiet", action="store_true", help="print nothing per message")
     args = parser.parse_args(argv)
     secret = args.secret_file.read_text(encoding="utf-8").strip()
-    receiver = Receiver(secret, verbose=True)
+    receiver = Receiver(secret, verbose=not args.quiet)
     return asyncio.run(serve(receiver.app(), args.host, args.port, "webhook receiver"))
 
 

@@ -96,19 +96,25 @@ async def record(
 ) -> dict[str, int]:
     """Write the outcomes in one transaction; counts by what each became (``dead`` too)."""
     counts: dict[str, int] = {}
+    simple = {"delivered": _DELIVERED, "failed": _FAILED}
     async with pool.acquire() as conn, conn.transaction():
+        # The common outcomes in one pipelined statement each; the rare ones row by row.
+        for result, sql in simple.items():
+            rows = [(o.claimed.key, o.claimed.attempts, o.answer, o.receiver)
+                    for o in outcomes if o.result == result]  # fmt: skip
+            if rows:
+                await conn.executemany(sql, rows)
+                counts[result] = len(rows)
         for o in outcomes:
             key, attempt = o.claimed.key, o.claimed.attempts
-            result = o.result
-            if o.result == "delivered":
-                await conn.execute(_DELIVERED, key, attempt, o.answer, o.receiver)
-            elif o.result == "failed":
-                await conn.execute(_FAILED, key, attempt, o.answer, o.receiver)
-            elif o.result == "pull":
+            if o.result == "pull":
                 await conn.execute(_PULL, key, attempt)
-            else:
+                result = "pull"
+            elif o.result == "retry":
                 args = (key, attempt, o.answer, o.receiver, o.delay, max_attempts, max_age)
                 state = await conn.fetchval(_RETRY, *args)
                 result = "dead" if state == "dead" else "retry"
+            else:
+                continue
             counts[result] = counts.get(result, 0) + 1
     return counts
