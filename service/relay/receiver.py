@@ -41,6 +41,7 @@ class Receiver:
     overlaps: int = 0  # requests for an id that was still being answered
     in_flight: Counter[str] = field(default_factory=Counter)
     verbose: bool = False
+    record: Path | None = None  # each 2xx'd webhook-id appended here, one a line
 
     def plan(self, *answers: Answer) -> None:
         """Give these answers, in order, to the next requests (then 204 again)."""
@@ -69,6 +70,9 @@ class Receiver:
             self.in_flight[key] -= 1
         if 200 <= answer.status < 300:
             self.seen[key] += 1
+            if self.record is not None:
+                with self.record.open("a", encoding="utf-8") as out:
+                    out.write(key + "\n")
             if self.verbose and self.seen[key] == 1:
                 data = event.get("data", {})
                 print(f"{event['type']} {key}: {data.get('message')}", flush=True)
@@ -97,9 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--secret-file", type=Path, default=Path(".data/webhook-secret"))
     parser.add_argument("--quiet", action="store_true", help="print nothing per message")
+    parser.add_argument("--record", type=Path, help="append each received webhook-id here")
     args = parser.parse_args(argv)
     secret = args.secret_file.read_text(encoding="utf-8").strip()
-    receiver = Receiver(secret, verbose=not args.quiet)
+    receiver = Receiver(secret, verbose=not args.quiet, record=args.record)
     return asyncio.run(serve(receiver.app(), args.host, args.port, "webhook receiver"))
 
 
