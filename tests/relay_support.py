@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
 _INSERT = """
 INSERT INTO outbox (message_key, case_id, kind, stage, level, recipients, message, due_at)
 SELECT 'test/' || $1 || '/' || n, 'case-' || $1 || '-' || n, 'escalation', 'JOB_GOAL_TALK', 1,
-       '["teamleder"]'::jsonb, 'Sagen er gået i stå', now()
+       $4::jsonb, 'Sagen er gået i stå', COALESCE($3::timestamptz, now())
 FROM generate_series(1, $2) AS n
 """
 
@@ -53,10 +54,17 @@ def receivers_file(folder: Path, port: int, **relay: float) -> Path:
     return path
 
 
-async def insert_messages(url: str, count: int, tag: str = "m") -> list[str]:
+async def insert_messages(
+    url: str,
+    count: int,
+    tag: str = "m",
+    due: datetime | None = None,
+    recipients: tuple[str, ...] = ("teamleder",),
+) -> list[str]:
+    """``count`` escalation rows keyed ``test/<tag>/<n>``, due ``due`` (default: now)."""
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute(_INSERT, tag, count)
+        await conn.execute(_INSERT, tag, count, due, json.dumps(list(recipients)))
     finally:
         await conn.close()
     return [f"test/{tag}/{n}" for n in range(1, count + 1)]

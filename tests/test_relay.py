@@ -158,7 +158,8 @@ async def test_two_relays_never_send_one_message_at_once(clean_db: str, tmp_path
     keys = await insert_messages(clean_db, 400)
     receiver = Receiver(SECRET)
     receiver.plan(*[Answer(204, delay=0.01)] * 400)
-    config = receivers_file(tmp_path, at, batch=20, **FAST)
+    # A long timeout: a resend after a timeout would be the same relay, not the other one.
+    config = receivers_file(tmp_path, at, batch=20, **{**FAST, "timeout_seconds": 10})
     async with receiving(receiver, at), relay(clean_db, config, count=2) as relays:
         await until(lambda: all_in_state(clean_db, "delivered", 400), "all delivered")
     assert sorted(receiver.seen) == sorted(keys)

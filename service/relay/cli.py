@@ -31,7 +31,7 @@ def add_parser(commands: Any) -> None:
     )
     outbox.add_argument("action", nargs="?", choices=("list", "retry", "resend"), default="list")
     outbox.add_argument("key", nargs="?", help="the message key (retry, resend)")
-    outbox.add_argument("--state", choices=ops.OPEN_STATES, help="only this state")
+    outbox.add_argument("--state", choices=ops.STATES, help="only this state")
     outbox.add_argument("--limit", type=int, default=200, help="rows listed at most (200)")
 
 

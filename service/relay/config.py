@@ -8,6 +8,8 @@
     timeout_seconds = 10       # one request
     first_delay_seconds = 2    # backoff: first_delay * 2^(attempt-1), with full jitter
     max_delay_seconds = 600
+    fold_due_before = 2026-12-01T00:00:00+01:00   # first import: see service/relay/fold.py
+    fold_quiet_seconds = 60
 
     [receivers.aarhus]
     url = "https://sag.aarhus.dk/trappebro/hooks"
@@ -27,6 +29,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,6 +67,8 @@ class RelaySettings:
     batch: int = 200
     concurrency: int = 64
     poll_seconds: float = 0.2
+    fold_due_before: datetime | None = None
+    fold_quiet_seconds: float = 60.0
 
     @property
     def lease_seconds(self) -> float:
@@ -107,15 +112,25 @@ _NUMBERS = {
     "batch": int,
     "concurrency": int,
     "poll_seconds": float,
+    "fold_quiet_seconds": float,
 }
 
 
 def _settings(table: dict[str, Any], path: Path) -> RelaySettings:
     values: dict[str, Any] = {}
+    cutoff = table.pop("fold_due_before", None)
+    if cutoff is not None:
+        if not isinstance(cutoff, datetime) or cutoff.tzinfo is None:
+            raise ConfigError(
+                f"{path}: relay.fold_due_before must be a date and time with its offset, "
+                f"e.g. 2026-12-01T00:00:00+01:00, not {cutoff!r}"
+            )
+        values["fold_due_before"] = cutoff
     for key, value in table.items():
         kind = _NUMBERS.get(key)
         if kind is None:
-            raise ConfigError(f"{path}: relay.{key} is not a setting ({', '.join(_NUMBERS)})")
+            known = ", ".join([*_NUMBERS, "fold_due_before"])
+            raise ConfigError(f"{path}: relay.{key} is not a setting ({known})")
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise ConfigError(f"{path}: relay.{key} must be a number above 0, not {value!r}")
         if kind is int and not isinstance(value, int):

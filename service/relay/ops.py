@@ -10,6 +10,7 @@ from datetime import datetime
 import asyncpg
 
 OPEN_STATES = ("pending", "failed", "dead", "pull")
+STATES = (*OPEN_STATES, "folded", "delivered")
 
 _LIST = """
 SELECT message_key, kind, state, recipients, attempts, last_answer, receiver, created_at,

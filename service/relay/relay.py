@@ -17,7 +17,7 @@ import asyncpg
 import structlog
 from temporalio.common import MetricMeter
 
-from service.relay import store
+from service.relay import fold, store
 from service.relay.config import RelayConfig
 from service.relay.send import deliver
 from service.relay.store import Claimed, Outcome
@@ -26,6 +26,7 @@ log = structlog.get_logger("service.relay")
 
 DELIVERIES = "trappebro_outbox_deliveries"
 DB_RETRY_SECONDS = 1.0
+SUMMARISE_EVERY = 1.0  # seconds between looks for a fold gone quiet
 
 
 @dataclass
@@ -35,9 +36,14 @@ class Relay:
     meter: MetricMeter | None = None
     counts: dict[str, int] = field(default_factory=dict)
     on_round: Callable[[dict[str, int]], None] | None = None
+    summarised_at: float = 0.0
 
     async def send_one(self, session: aiohttp.ClientSession, claimed: Claimed) -> Outcome:
         row = claimed.row
+        cutoff = self.config.settings.fold_due_before
+        stale = cutoff is not None and row["due_at"] is not None and row["due_at"] < cutoff
+        if stale and row["kind"] != fold.KIND:
+            return Outcome(claimed, "folded")
         receiver = self.config.receiver_for(row["municipality"], row["kind"])
         if receiver is None:
             return Outcome(claimed, "pull")
@@ -46,6 +52,7 @@ class Relay:
     async def round(self, session: aiohttp.ClientSession) -> int:
         """One claim and its sends; the number of rows claimed."""
         settings = self.config.settings
+        await self._summarise()
         claimed = await store.claim(self.pool, settings.batch, settings.lease_seconds)
         if not claimed:
             return 0
@@ -60,6 +67,17 @@ class Relay:
             first = missed[0]
             log.info("not delivered", counts=counts, key=first.claimed.key, answer=first.answer)
         return len(claimed)
+
+    async def _summarise(self) -> None:
+        settings, now = self.config.settings, asyncio.get_running_loop().time()
+        if settings.fold_due_before is None or now - self.summarised_at < SUMMARISE_EVERY:
+            return
+        self.summarised_at = now
+        written = await fold.summarise(
+            self.pool, settings.fold_due_before, settings.fold_quiet_seconds
+        )
+        if written:
+            log.info("import summaries written", summaries=written)
 
     def _count(self, counts: dict[str, int]) -> None:
         for result, n in counts.items():

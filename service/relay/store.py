@@ -32,6 +32,7 @@ SET attempts = o.attempts + 1, last_attempt_at = now(),
 FROM due WHERE o.message_key = due.message_key
 RETURNING {", ".join(f"o.{c}" for c in COLUMNS)}, o.attempts,
     COALESCE(
+        o.municipality,
         (SELECT p.municipality FROM case_projection p WHERE p.case_id = o.case_id),
         (SELECT q.municipality FROM opening_projection q WHERE q.opening_id = o.opening_id)
     ) AS municipality
@@ -54,8 +55,9 @@ _FAILED = """
 UPDATE outbox SET state = 'failed', last_answer = $3, receiver = $4
 WHERE message_key = $1 AND attempts = $2 AND state = 'pending'
 """
-_PULL = """
-UPDATE outbox SET state = 'pull', attempts = attempts - 1, next_attempt_at = now()
+# Not an attempt: no webhook takes it, or it is folded into an import summary.
+_UNSENT = """
+UPDATE outbox SET state = $3, attempts = attempts - 1, next_attempt_at = now()
 WHERE message_key = $1 AND attempts = $2 AND state = 'pending'
 """
 
@@ -76,7 +78,8 @@ class Claimed:
 @dataclass(frozen=True)
 class Outcome:
     """What became of one attempt: ``delivered``, ``retry`` (after ``delay`` s), ``failed``
-    (not to be retried) or ``pull`` (no webhook takes it)."""
+    (not to be retried), ``pull`` (no webhook takes it) or ``folded`` (not sent: due
+    before the fold cut-off)."""
 
     claimed: Claimed
     result: str
@@ -107,9 +110,9 @@ async def record(
                 counts[result] = len(rows)
         for o in outcomes:
             key, attempt = o.claimed.key, o.claimed.attempts
-            if o.result == "pull":
-                await conn.execute(_PULL, key, attempt)
-                result = "pull"
+            if o.result in ("pull", "folded"):
+                await conn.execute(_UNSENT, key, attempt, o.result)
+                result = o.result
             elif o.result == "retry":
                 args = (key, attempt, o.answer, o.receiver, o.delay, max_attempts, max_age)
                 state = await conn.fetchval(_RETRY, *args)
