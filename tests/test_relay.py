@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -175,7 +177,7 @@ async def test_a_relay_killed_mid_send_resends_only_under_the_same_webhook_id(
     at = port()
     keys = await insert_messages(clean_db, 30)
     receiver = Receiver(SECRET)
-    receiver.plan(*[Answer(204, delay=3.0)] * 30)  # every first send is still open at the kill
+    receiver.plan(*[Answer(204, delay=5.0)] * 30)  # every first send is still open at the kill
     # timeout 1 s: a lease of 8 s brings the killed relay's rows back.
     config = receivers_file(tmp_path, at, timeout_seconds=1, first_delay_seconds=0.05)
     env = {**os.environ, "DATABASE_URL": clean_db, "TRAPPEBRO_RECEIVERS": str(config)}
@@ -185,14 +187,35 @@ async def test_a_relay_killed_mid_send_resends_only_under_the_same_webhook_id(
         await until(lambda: receiver.arrived >= 30, "the first sends")
         first.send_signal(signal.SIGKILL)
         assert await first.wait() == -signal.SIGKILL
-        second = await _relay_process(env, log)
+        metrics = port()
+        second = await _relay_process(
+            {**env, "TRAPPEBRO_METRICS_ADDRESS": f"127.0.0.1:{metrics}"}, log
+        )
         try:
             await until(lambda: all_in_state(clean_db, "delivered", 30), "all delivered", 40)
+            # The restarted relay counts what it delivered on its metrics endpoint.
+            counted = await until(lambda: _delivered_metric(metrics), "the relay's metric", 20)
+            assert counted == 30
         finally:
             second.send_signal(signal.SIGTERM)
             assert await asyncio.wait_for(second.wait(), 20) == 0
     assert sorted(receiver.seen) == sorted(keys)
     assert receiver.distinct == len(keys)
+
+
+async def _delivered_metric(port: int) -> float | None:
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/metrics") as response,
+        ):
+            text = await response.text()
+    except aiohttp.ClientError:
+        return None
+    found = re.search(
+        r'^trappebro_outbox_deliveries_total\{[^}]*result="delivered"[^}]*\} (\S+)$', text, re.M
+    )
+    return float(found.group(1)) if found and float(found.group(1)) >= 30 else None
 
 
 async def _relay_process(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
