@@ -4,6 +4,7 @@
   python starter.py status K-2026-000101     # the case in words (--json for machines)
   python starter.py opening O-2026-0042      # an opening in words
   python starter.py report --from 2026-01-01 --to 2026-06-30 --out report   # team leads
+  python starter.py outbox                    # undelivered messages; outbox retry|resend KEY
 
 Temporal settings come from the environment as for the `temporal` CLI (TEMPORAL_ADDRESS,
 TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles); TRAPPEBRO_TASK_QUEUE names the queue.
@@ -29,6 +30,8 @@ from service.door import IngestReport, ingest
 from service.exit import run_main
 from service.logs import configure_logging
 from service.opening_door import opening_status
+from service.relay import cli as outbox_cli
+from service.relay.ops import escalation_line
 from service.temporal import MissingPayloadKey, connect
 from workflows.messages import workflow_id
 
@@ -76,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--case-id", default=None, help="case number (default: a new one)")
     report_cli.add_parser(commands)
+    outbox_cli.add_parser(commands)
     return parser
 
 
@@ -137,7 +141,7 @@ def _print_report(report: IngestReport) -> None:
         print(f"line {line}: sent, but the case did not confirm it in time; check its status")
 
 
-async def _status(client: Client, case_id: str, as_json: bool) -> int:
+async def _status(client: Client, case_id: str, as_json: bool, database_url: str | None) -> int:
     handle = client.get_workflow_handle(workflow_id(case_id))
     try:
         state = await handle.query("state", result_type=CaseState)
@@ -152,6 +156,9 @@ async def _status(client: Client, case_id: str, as_json: bool) -> int:
     print(f"Case {case_id} ({state.municipality or 'not opened yet'})\n")
     tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
     print(plain(describe(state), state.timeline, tz))
+    delivery = await escalation_line(database_url, case_id)
+    if delivery:
+        print(f"\n{delivery}")
     return 0
 
 
@@ -164,7 +171,7 @@ async def _run(args: argparse.Namespace, lines: list[str | bytes]) -> int:
         print(f"starter.py: {err}", file=sys.stderr)
         return 2
     if args.command == "status":
-        return await _status(client, args.case_id, args.json)
+        return await _status(client, args.case_id, args.json, settings.database_url)
     if args.command == "opening":
         return await opening_status(client, args.opening_id, args.json)
     if args.command == "demo":
@@ -201,6 +208,8 @@ def main() -> int:
     args = _parser().parse_args()
     if args.command == "report":  # PostgreSQL only: no Temporal client, no payload key
         return asyncio.run(report_cli.run(args, load_settings().database_url))
+    if args.command == "outbox":
+        return asyncio.run(outbox_cli.run(args, load_settings().database_url))
     lines = _read(args.file) if args.command == "ingest" else []
     return asyncio.run(_run(args, lines))
 

@@ -1,6 +1,8 @@
 """Chaos test: 1,000 generated cases ingested while the worker is SIGKILLed three times,
-PostgreSQL is stopped for a minute and the Temporal dev server is restarted on its
-database file, each at a random moment; then every case is checked against the pure core.
+PostgreSQL is stopped for a minute, the Temporal dev server is restarted on its database
+file, the outbox relay is SIGKILLed and the webhook receiver is down for 30 s, each at a
+random moment; then every case is checked against the pure core, and every outbox row
+must have reached the receiver (scripts/relay_chaos.py).
 
   python scripts/chaos_test.py                          # 1,000 cases, about 8 minutes
   python scripts/chaos_test.py --cases 60 --kills 1 --pg-stop 10 --seed 7   # the CI version
@@ -21,7 +23,7 @@ from crash_test import DEFAULTS, main, parse_args
 from service.exit import run_main
 
 CHAOS = {**DEFAULTS, "cases": 1000, "kills": 3, "pg_stop": 60.0, "server_restarts": 1,
-         "settle_timeout": 900.0}  # fmt: skip
+         "settle_timeout": 900.0, "relay_kills": 1, "receiver_down": 30.0}  # fmt: skip
 
 if __name__ == "__main__":
     run_main(lambda: main(parse_args(defaults=CHAOS, doc=__doc__ or "")))

@@ -15,8 +15,10 @@ start a new one; SIGTERM it, wait for its own clean exit and start a new one; st
 PostgreSQL for `--pg-stop` seconds and start it again; stop the dev
 server and start it again on its database file; freeze the dev server (SIGSTOP, as a long
 pause or a suspended VM does) for `--server-pause` seconds, longer than the door's and the
-worker's call timeouts, and let it go on (SIGCONT). When every case has settled it checks the
-outcome case by case against the pure core's offline expectation (scripts/verify.py).
+worker's call timeouts, and let it go on (SIGCONT); SIGKILL the outbox relay and start it
+again, stop the webhook receiver for `--receiver-down` seconds (scripts/relay_chaos.py).
+When every case has settled it checks the outcome case by case against the pure core's
+offline expectation (scripts/verify.py).
 
 Prints the figures and PASS or FAIL (exit 1). Every child process is stopped on the way
 out, on failure or Ctrl-C too.
@@ -41,6 +43,7 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
         sys.path.insert(0, str(_folder))
 
 import asyncpg  # noqa: E402
+import relay_chaos  # noqa: E402
 from generate import generate, replay  # noqa: E402
 from stack import POLICY, Child, LocalStack, interruptible, local_stack, until  # noqa: E402
 from verify import Run, check_database, check_workflows, print_result, settled  # noqa: E402
@@ -156,11 +159,16 @@ async def crash_test(args: argparse.Namespace) -> Run:
             run.progressed.set()
 
         await start_worker()
+        # The outbox relay and its receiver, with their own faults (scripts/relay_chaos.py).
+        delivery = await relay_chaos.start(stack, queue) if relay_chaos.wanted(args) else None
         print(f"stack up in {time.monotonic() - started:.1f}s: temporal {stack.address}, "
               f"worker pid {worker.pid}; ingesting {batch.events} events of "
               f"{len(batch.case_ids)} cases", flush=True)  # fmt: skip
         sent = time.monotonic()
         plan = faults(run, stack, worker, start_worker, args, rng)
+        if delivery is not None:
+            plan += relay_chaos.faults(run, delivery, args, rng)
+            rng.shuffle(plan)
         print("faults, in order: " + ", ".join(name for name, _ in plan), flush=True)
         chaos = asyncio.create_task(inflict(run, plan, rng))
         guard = asyncio.create_task(watchdog(run, worker))
@@ -188,6 +196,8 @@ async def crash_test(args: argparse.Namespace) -> Run:
             run.figures["settle time (s)"] = round(time.monotonic() - sent, 1)
             run.check(quiet, f"cases did not settle in {args.settle_timeout:.0f}s")
             await check_database(conn, run)
+            if delivery is not None:
+                await relay_chaos.check(conn, run, delivery, args.settle_timeout)
         finally:
             await conn.close()
         await check_workflows(client, run)
@@ -200,7 +210,7 @@ async def crash_test(args: argparse.Namespace) -> Run:
 
 DEFAULTS: dict[str, Any] = {
     "cases": 200, "kills": 2, "terms": 0, "pg_stop": 0.0, "server_restarts": 0, "server_pause": 0.0,
-    "settle_timeout": 240.0,
+    "settle_timeout": 240.0, "relay_kills": 0, "receiver_down": 0.0,
 }  # fmt: skip
 
 
@@ -219,6 +229,9 @@ def parse_args(
         f"({defaults['server_restarts']})")  # fmt: skip
     add("--server-pause", type=float, help=f"seconds the dev server is frozen (SIGSTOP), "
         f"0: never ({defaults['server_pause']:.0f})")  # fmt: skip
+    add("--relay-kills", type=int, help=f"outbox relay SIGKILLs ({defaults['relay_kills']})")
+    add("--receiver-down", type=float, help=f"seconds the webhook receiver is down, 0: never "
+        f"({defaults['receiver_down']:.0f})")  # fmt: skip
     add("--concurrency", type=int, default=16, help="cases sent at once (16)")
     add("--settle-timeout", type=float, help=f"seconds ({defaults['settle_timeout']:.0f})")
     add("--keep", action="store_true", help="keep the temporary folder (logs)")
@@ -233,7 +246,9 @@ async def main_async(args: argparse.Namespace) -> int:
     wanted = {"worker SIGKILL": args.kills, "worker SIGTERM": args.terms,
               "PostgreSQL stop": int(args.pg_stop > 0),
               "Temporal restart": args.server_restarts,
-              "Temporal pause": int(args.server_pause > 0)}  # fmt: skip
+              "Temporal pause": int(args.server_pause > 0),
+              "relay SIGKILL": args.relay_kills,
+              "receiver down": int(args.receiver_down > 0)}  # fmt: skip
     for name, count in wanted.items():
         got = run.inflicted[name]
         run.check(got == count, f"{name}: {got} inflicted instead of {count}")

@@ -2,10 +2,10 @@
 
 Starts the Temporal dev server (with Web UI) and an embedded PostgreSQL, both keeping
 their data under ``.data/`` so cases survive a restart, registers the search attributes,
-migrates the database and runs ``worker.py`` against them. Payloads are encrypted with the
-configured keys or, when none are, with ``.data/payload-keys`` (made on first start); the
-codec server runs beside the UI, which is pointed at it, with tokens in ``.data/codec-tokens``
-unless ``TRAPPEBRO_CODEC_TOKENS`` is set. Ctrl-C (or SIGTERM) stops it
+migrates the database and runs ``worker.py`` and the outbox relay against them. Payloads
+are encrypted with the configured keys or, when none are, with ``.data/payload-keys`` (made
+on first start); the codec server runs beside the UI, which is pointed at it, with tokens in
+``.data/codec-tokens`` unless ``TRAPPEBRO_CODEC_TOKENS`` is set. Ctrl-C (or SIGTERM) stops it
 all in dependency order: the worker first (so it can finish its tasks), then Temporal,
 then PostgreSQL. A second Ctrl-C stops waiting for the worker and kills it.
 
@@ -41,6 +41,7 @@ from service.exit import run_main
 from service.keys import OWNER_ONLY_UMASK, ensure_key_file, narrow, read_key_file
 from service.logs import configure_logging
 from service.postgres import DEFAULT_DATA_DIR, EmbeddedPostgres, migrate, resolve_database_url
+from service.relay.dev import relay_env
 from service.schedules import ensure_digest_schedule
 from service.temporal import connect, register_search_attributes
 from workflows.search_attributes import ALL
@@ -137,6 +138,7 @@ class Stack:
     server_output: asyncio.Task[None] | None = None
     pg: EmbeddedPostgres | None = None
     worker: asyncio.subprocess.Process | None = None
+    relay: asyncio.subprocess.Process | None = None
     codec: asyncio.subprocess.Process | None = None
     codec_endpoint: str = ""
     stopping: bool = False
@@ -287,16 +289,23 @@ def worker_env(
     return env
 
 
-async def start_worker(stack: Stack, env: dict[str, str]) -> None:
-    stack.worker = await asyncio.create_subprocess_exec(
+async def start_worker(stack: Stack, env: dict[str, str], data_dir: Path) -> None:
+    stack.worker = await _child([str(WORKER_SCRIPT.relative_to(REPO_ROOT))], env)
+    log.info("worker started", pid=stack.worker.pid)
+    # The outbox relay beside it, started the same way (service/relay, policies/receivers.dev.toml).
+    stack.relay = await _child(["-m", "service.relay"], relay_env(env, data_dir))
+    log.info("outbox relay started", pid=stack.relay.pid)
+
+
+async def _child(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
-        str(WORKER_SCRIPT.relative_to(REPO_ROOT)),
+        *args,
         cwd=REPO_ROOT,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
         start_new_session=True,
     )
-    log.info("worker started", pid=stack.worker.pid)
 
 
 async def stop_process(
@@ -325,6 +334,8 @@ async def shutdown(stack: Stack, force: asyncio.Event) -> bool:
     """Stop what runs, worker then Temporal then PostgreSQL; False if a part failed."""
     stack.stopping = True
     ok = True
+    if stack.relay is not None:
+        await stop_process(stack.relay, "outbox relay", SERVER_STOP_TIMEOUT, force)
     if stack.worker is not None:
         await stop_process(stack.worker, "worker", WORKER_STOP_TIMEOUT, force)
     if stack.codec is not None:
@@ -359,13 +370,16 @@ async def wait_until_done(stack: Stack, stop: asyncio.Event) -> int:
         waits[asyncio.ensure_future(stack.worker.wait())] = "worker"
     if stack.codec is not None:
         waits[asyncio.ensure_future(stack.codec.wait())] = "codec server"
+    if stack.relay is not None:
+        waits[asyncio.ensure_future(stack.relay.wait())] = "outbox relay"
     done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     for future in pending:
         future.cancel()
     reason = waits[next(iter(done))]
     if reason == "signal":
         return 0
-    proc = {"worker": stack.worker, "codec server": stack.codec}.get(reason, stack.server)
+    named = {"worker": stack.worker, "codec server": stack.codec, "outbox relay": stack.relay}
+    proc = named.get(reason, stack.server)
     assert proc is not None and proc.returncode is not None
     code = proc.returncode
     log.error("process exited; stopping the stack", process=reason, status=code)
@@ -391,6 +405,7 @@ def print_banner(
         ("PostgreSQL", f"{database_url}  ({where})"),
         ("Codec", _codec_row(args, stack)),
         ("Worker", worker),
+        ("Relay", _relay_row(stack)),
         ("Try", ".venv/bin/python starter.py demo"),
         ("", ".venv/bin/python starter.py ingest FILE"),
         ("", f".venv/bin/temporal workflow list{address} --query 'Stalled=true'"),
@@ -398,6 +413,15 @@ def print_banner(
     console.print("[bold green]trappebro dev stack is up[/]  (Ctrl-C stops it)")
     for label, value in rows:
         console.print(Text.assemble((f"  {label:<12}", "bold"), value))
+
+
+def _relay_row(stack: Stack) -> str:
+    if stack.relay is None:
+        return "not started (--no-worker)"
+    receivers = os.environ.get("TRAPPEBRO_RECEIVERS") or "policies/receivers.dev.toml"
+    return f"pid {stack.relay.pid}, receivers {receivers}; see them arrive: " + (
+        ".venv/bin/python -m service.relay.receiver"
+    )
 
 
 def _codec_row(args: argparse.Namespace, stack: Stack) -> str:
@@ -475,7 +499,7 @@ async def run(args: argparse.Namespace) -> int:
             raise Interrupted
 
         if not args.no_worker:
-            await start_worker(stack, worker_env(settings, database_url, keys))
+            await start_worker(stack, worker_env(settings, database_url, keys), args.data_dir)
         print_banner(settings, args, database_url, stack)
 
         status = await wait_until_done(stack, stop)

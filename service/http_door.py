@@ -25,6 +25,7 @@ from aiohttp import web
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from activities.db import create_pool
 from service.auth import AuthFailure, Secrets, bearer, fresh, load_secrets, signed
 from service.config import load_settings
 from service.door import IngestReport, ingest
@@ -33,9 +34,13 @@ from service.http_common import BadJson, json_errors, problem, read_body, serve,
 from service.http_guard import MAX_CONNECTIONS, READ_TIMEOUT
 from service.logs import configure_logging
 from service.openapi import openapi
+from service.relay.feed import FEED_PATHS, Authorised, add_feed
 from service.temporal import MissingPayloadKey, connect
 
 log = structlog.get_logger("service.http_door")
+
+# The door's one way to a principal and a body, shared with the outbox feed's routes.
+AUTHORISED: web.AppKey[Authorised] = web.AppKey("authorised")
 
 TIMESTAMP_HEADER = "X-Trappebro-Timestamp"
 SIGNATURE_HEADER = "X-Trappebro-Signature"
@@ -169,8 +174,11 @@ def build_app(
     clock: Callable[[], float] = time.time,
 ) -> web.Application:
     description = openapi(config.max_batch, config.max_body, config.window)
+    description["paths"].update(FEED_PATHS)  # the pull feed, served with DATABASE_URL
 
-    async def post_events(request: web.Request) -> web.Response:
+    async def authorised(request: web.Request) -> tuple[str, bytes]:
+        """The principal and the body: credentials checked before the body is read (a
+        signature's HMAC, which needs the body, after)."""
         try:
             principal = pre_authenticate(request, config, clock())
         except AuthFailure as failure:
@@ -178,14 +186,17 @@ def build_app(
             raise RequestRefused(401, str(failure)) from None
         if (request.content_length or 0) > config.max_body:
             raise RequestRefused(413, f"body over {config.max_body} bytes")
-        if request.content_type != "application/json":
+        if request.method == "POST" and request.content_type != "application/json":
             raise RequestRefused(415, "Content-Type must be application/json")
         body = await read_body(request, config.read_timeout)
         try:
-            principal = principal or authenticate(request, body, config, clock())
+            return principal or authenticate(request, body, config, clock()), body
         except AuthFailure as failure:
             log.warning("door request refused", problem=str(failure), remote=request.remote)
             raise RequestRefused(401, str(failure)) from None
+
+    async def post_events(request: web.Request) -> web.Response:
+        principal, body = await authorised(request)
         items = events_of(body, config.max_batch)
         try:
             report = await ingest(client, task_queue, [json.dumps(item) for item in items])
@@ -226,6 +237,7 @@ def build_app(
         return response
 
     app = web.Application(middlewares=[json_errors, refusals], client_max_size=config.max_body)
+    app[AUTHORISED] = authorised
     app.router.add_post("/events", post_events)
     app.router.add_get("/health", health)
     app.router.add_get("/openapi.json", describe)
@@ -252,8 +264,18 @@ async def run(args: argparse.Namespace) -> int:
         log.error(str(err))
         return 2
     app = build_app(client, settings.task_queue, config)
+    pool = None
+    if settings.database_url is not None:  # the outbox's pull feed (service/relay/feed.py)
+        pool = await create_pool(settings.database_url, 4)
+        add_feed(app, pool, app[AUTHORISED])
     host, port = args.host or config.host, args.port or config.port
-    return await serve(app, host, port, "http door", config.max_connections, config.read_timeout)
+    try:
+        return await serve(
+            app, host, port, "http door", config.max_connections, config.read_timeout
+        )
+    finally:
+        if pool is not None:
+            await pool.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

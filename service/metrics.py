@@ -10,7 +10,11 @@ labels (they would also make the series count grow without bound).
 - ``trappebro_escalations_total{level, department, stage}``: escalation messages written to the
   outbox (counted when the row is inserted, so a retried activity does not count twice);
 - ``trappebro_events_refused_total{field, reason}``: events the case's rules refused;
-- ``trappebro_digests_total``: daily digest messages written.
+- ``trappebro_digests_total``: daily digest messages written;
+- ``trappebro_outbox_undelivered{state}`` (pending, failed, dead, pull) and
+  ``trappebro_outbox_oldest_undelivered_seconds`` (pending or waiting on the pull feed), from
+  the outbox with the case gauges (aggregate with ``max``). The relay itself counts its
+  attempts as ``trappebro_outbox_deliveries_total{result}`` on its own metrics address.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ ESCALATIONS = "trappebro_escalations"
 REFUSED = "trappebro_events_refused"
 DIGESTS = "trappebro_digests"
 GAUGE_REFRESHES = "trappebro_case_gauge_refreshes"
+OUTBOX_UNDELIVERED = "trappebro_outbox_undelivered"
+OUTBOX_OLDEST = "trappebro_outbox_oldest_undelivered_seconds"
 
 # Every name the worker exports itself, as Prometheus shows them (counters get _total).
 EXPORTED = (
@@ -41,6 +47,8 @@ EXPORTED = (
     f"{REFUSED}_total",
     f"{DIGESTS}_total",
     f"{GAUGE_REFRESHES}_total",
+    OUTBOX_UNDELIVERED,
+    OUTBOX_OLDEST,
 )
 
 OPEN_STAGES = tuple(s for s in Stage if s is not Stage.CLOSED)
@@ -48,6 +56,13 @@ OPEN_STAGES = tuple(s for s in Stage if s is not Stage.CLOSED)
 _COUNT_SQL = """
 SELECT stage, count(*) AS cases, count(*) FILTER (WHERE stalled) AS stalled
 FROM case_projection WHERE stage <> 'CLOSED' GROUP BY stage
+"""
+
+OUTBOX_STATES = ("pending", "failed", "dead", "pull")
+_OUTBOX_SQL = """
+SELECT state, count(*) AS messages,
+       extract(epoch FROM now() - min(created_at)) AS oldest
+FROM outbox WHERE state <> 'delivered' GROUP BY state
 """
 
 
@@ -82,13 +97,24 @@ async def refresh_case_gauges(pool: asyncpg.Pool, meter: MetricMeter) -> None:
     that empties must drop to 0, not keep its last value)."""
     async with pool.acquire() as conn:
         rows = {r["stage"]: r for r in await conn.fetch(_COUNT_SQL)}
+        outbox = {r["state"]: r for r in await conn.fetch(_OUTBOX_SQL)}
     cases = meter.create_gauge(CASES, "Open cases per stage (read model)")
     stalled = meter.create_gauge(CASES_STALLED, "Stalled cases per stage (read model)")
     for stage in OPEN_STAGES:
         row = rows.get(stage.value)
         cases.set(int(row["cases"]) if row else 0, {"stage": stage.value})
         stalled.set(int(row["stalled"]) if row else 0, {"stage": stage.value})
+    _set_outbox_gauges(meter, outbox)
     meter.create_counter(GAUGE_REFRESHES, "Refreshes of the case gauges").add(1)
+
+
+def _set_outbox_gauges(meter: MetricMeter, rows: dict[str, asyncpg.Record]) -> None:
+    undelivered = meter.create_gauge(OUTBOX_UNDELIVERED, "Outbox messages not delivered")
+    for state in OUTBOX_STATES:
+        undelivered.set(int(rows[state]["messages"]) if state in rows else 0, {"state": state})
+    waiting = [float(rows[s]["oldest"]) for s in ("pending", "pull") if s in rows]
+    oldest = meter.create_gauge(OUTBOX_OLDEST, "Age of the oldest undelivered message (s)")
+    oldest.set(int(max(waiting, default=0.0)))
 
 
 async def keep_case_gauges(pool: asyncpg.Pool, meter: MetricMeter, every: float) -> None:

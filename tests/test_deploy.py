@@ -35,12 +35,14 @@ def docs(path: Path) -> list[dict[str, Any]]:
 
 
 def manifests() -> dict[str, dict[str, Any]]:
-    """The resources kustomization.yaml applies, by kind."""
+    """The resources kustomization.yaml applies, by kind (the worker's for Deployment), and
+    by name too."""
     kustomization = docs(K8S / "kustomization.yaml")[0]
-    found = {}
+    found: dict[str, dict[str, Any]] = {}
     for name in kustomization["resources"]:
         for doc in docs(K8S / name):
-            found[doc["kind"]] = doc
+            found.setdefault(doc["kind"], doc)
+            found[doc["metadata"]["name"]] = doc
     return found
 
 
@@ -96,6 +98,18 @@ def test_the_worker_deployment_is_what_operations_need() -> None:
     assert selector.items() <= labels.items()
     assert found["HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]["name"] == "trappebro-worker"
     assert found["HorizontalPodAutoscaler"]["spec"]["minReplicas"] >= 2
+
+
+def test_the_relay_runs_beside_the_worker_with_its_receivers_file() -> None:
+    [relay] = manifests()["trappebro-relay"]["spec"]["template"]["spec"]["containers"]
+    assert relay["command"] == ["python", "-m", "service.relay"]
+    env = {e["name"]: e.get("value") for e in relay["env"]}
+    mounts = {m["name"]: m["mountPath"] for m in relay["volumeMounts"]}
+    assert env["TRAPPEBRO_RECEIVERS"].startswith(mounts["receivers"] + "/")
+    assert relay["ports"][0]["containerPort"] == int(env["TRAPPEBRO_METRICS_ADDRESS"][-4:])
+    service = compose()["services"]["relay"]
+    assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert service["command"] == relay["command"]
 
 
 def test_the_compose_stack_is_pinned_and_checked() -> None:
@@ -160,7 +174,7 @@ def test_the_image_installs_without_the_dev_stack_packages() -> None:
 
 
 def test_the_configuration_page_documents_every_variable_the_service_reads() -> None:
-    code = [*ROOT.glob("service/*.py"), ROOT / "worker.py", ROOT / "starter.py"]
+    code = [*ROOT.glob("service/**/*.py"), ROOT / "worker.py", ROOT / "starter.py"]
     read = {v for path in code for v in re.findall(r"\bTRAPPEBRO_[A-Z_]*[A-Z]", path.read_text())}
     readme = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"\bTRAPPEBRO_[A-Z_]*[A-Z]", readme))

@@ -1,0 +1,34 @@
+"""The import summary: the one message a recipient gets instead of the stale ones a first
+import would have sent one by one (messages due before the receivers file's
+``fold_due_before``; docs/outbox.md). Pure: the relay hands it the folded messages."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.messages import when
+
+LISTED = 50  # messages named one by one; the rest are counted
+
+
+@dataclass(frozen=True)
+class Folded:
+    message_key: str
+    case_id: str | None
+    kind: str
+    due_at: datetime | None
+
+
+def summary_text(recipient: str, folded: Sequence[Folded], cutoff: datetime) -> str:
+    cases = sorted({f.case_id for f in folded if f.case_id})
+    head = (
+        f"Import summary for {recipient}: {len(folded)} message(s) about {len(cases)} case(s) "
+        f"fell due before {when(cutoff)}, before these cases came to Trappebro; they are "
+        "recorded, not sent one by one. Look at each case's current deadline."
+    )
+    ordered = sorted(folded, key=lambda f: (f.due_at is None, f.due_at, f.message_key))
+    lines = [f"- {f.kind} {f.case_id or ''} due {when(f.due_at)}".replace("  ", " ")
+             for f in ordered[:LISTED]]  # fmt: skip
+    if len(ordered) > LISTED:
+        lines.append(f"- and {len(ordered) - LISTED} more")
+    return "\n".join([head, *lines])

@@ -1,0 +1,70 @@
+"""Run the outbox relay until SIGTERM or SIGINT: ``python -m service.relay``.
+
+Reads DATABASE_URL, ``TRAPPEBRO_RECEIVERS`` (the receivers file, service/relay/config.py)
+and ``TRAPPEBRO_METRICS_ADDRESS`` like the worker. Exit 2 when either is missing or the
+receivers file is refused; the error names the setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import structlog
+
+from activities.db import create_pool
+from service.config import REPO_ROOT, load_settings
+from service.exit import run_main
+from service.logs import configure_logging
+from service.relay.config import RECEIVERS_VAR, ConfigError, load_config
+from service.relay.relay import Relay
+from service.temporal import service_runtime
+
+log = structlog.get_logger("service.relay")
+
+
+def receivers_path() -> Path | None:
+    raw = os.environ.get(RECEIVERS_VAR, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+async def serve() -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    path = receivers_path()
+    if settings.database_url is None or path is None:
+        log.error(f"set DATABASE_URL and {RECEIVERS_VAR} (the receivers file)")
+        return 2
+    try:
+        config = load_config(path)
+    except ConfigError as err:
+        log.error(str(err))
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    meter = None
+    if settings.metrics_address is not None:
+        meter = service_runtime(settings.metrics_address).metric_meter
+    pool = await create_pool(settings.database_url, 4)
+    try:
+        log.info("relay started", receivers=[r.name for r in config.receivers], file=path.name)
+        await Relay(pool, config, meter).run(stop)
+    finally:
+        await pool.close()
+    log.info("relay stopped")
+    return 0
+
+
+def main() -> int:
+    return asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    run_main(main)
