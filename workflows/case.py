@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from core.stages import Stage
     from core.state import CaseState, Effect
     from workflows import search_attributes as sa
+    from workflows.hand_off import tell_openings
     from workflows.messages import (
         CaseInput,
         CaseResult,
@@ -192,6 +193,8 @@ class CaseWorkflow:
         await self._persist(effects, self._state.version != before, entered_matching)
         remember(self._receipts, receipts)
         self._show()
+        # In the task that answers the receipts: the opening hears of what the case took.
+        await tell_openings(effects)
 
     async def _policy_for(self, event: Event) -> Policy | None:
         if event.type != "case_opened" or self._state.opened:
