@@ -299,15 +299,18 @@ def _short(filename: str) -> str:
 # --- the two phases -----------------------------------------------------------------------
 
 
-async def rows(conn: asyncpg.Connection, sql: str, *args: Any) -> Callable[[], Awaitable[int]]:
+async def rows(db: asyncpg.Pool, sql: str, *args: Any) -> Callable[[], Awaitable[int]]:
+    """A row counter; each call borrows its own connection, since the sender's progress poll
+    and the wait for the last row count at the same time (one connection refuses that)."""
+
     async def count() -> int:
-        return int(await conn.fetchval(sql, *args))
+        return int(await db.fetchval(sql, *args))
 
     return count
 
 
 async def phase_cases(
-    stack: LocalStack, client: Client, conn: asyncpg.Connection, args: argparse.Namespace
+    stack: LocalStack, client: Client, db: asyncpg.Pool, args: argparse.Namespace
 ) -> dict[str, Any]:
     tag = run_tag(random.Random(args.seed))
     queue = f"bench-case-{tag}"
@@ -319,7 +322,7 @@ async def phase_cases(
     await ingest(client, queue, warm.lines, args.concurrency)
     batch = generate(args.cases, args.seed, tag=tag)
     applied = await rows(
-        conn, "SELECT count(*) FROM case_event WHERE case_id LIKE $1", f"K-{tag}-%"
+        db, "SELECT count(*) FROM case_event WHERE case_id LIKE $1", f"K-{tag}-%"
     )
     before = meter.read()
     started = time.monotonic()
@@ -356,7 +359,7 @@ async def phase_cases(
 
 
 async def phase_minimal(
-    stack: LocalStack, client: Client, conn: asyncpg.Connection, args: argparse.Namespace,
+    stack: LocalStack, client: Client, db: asyncpg.Pool, args: argparse.Namespace,
     count: int, window: int,
 ) -> dict[str, Any]:  # fmt: skip
     tag = run_tag(random.Random(args.seed + 2))
@@ -364,9 +367,9 @@ async def phase_minimal(
     profile = stack.folder / "minimal-profile.json" if args.profile else None
     worker, _ = await start_worker(stack, "minimal", queue, profile)
     meter = CpuMeter(worker.pid, _server_pid(stack), stack.pg.pid if stack.pg else None)
-    await conn.execute(CREATE_TABLE)
+    await db.execute(CREATE_TABLE)
     await send_minimal(client, queue, f"w{tag}", 20, args.concurrency)
-    written = await rows(conn, f"SELECT count(*) FROM {TABLE} WHERE key LIKE $1", f"m{tag}-%")
+    written = await rows(db, f"SELECT count(*) FROM {TABLE} WHERE key LIKE $1", f"m{tag}-%")
     before = meter.read()
     started = time.monotonic()
     await send_minimal(client, queue, f"m{tag}", count, args.concurrency, window, written)
@@ -455,15 +458,15 @@ def _server_pid(stack: LocalStack) -> int:
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     async with local_stack(keep=args.keep) as (stack, client):
-        conn = await asyncpg.connect(stack.database_url)
+        db = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=4)
         try:
-            cases = await phase_cases(stack, client, conn, args)
+            cases = await phase_cases(stack, client, db, args)
             # As many signals in flight as the door allows: its cases times their events.
             window = round(args.concurrency * cases["events sent"] / cases["cases"])
-            minimal = await phase_minimal(stack, client, conn, args, cases["events sent"], window)
-            await conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            minimal = await phase_minimal(stack, client, db, args, cases["events sent"], window)
+            await db.execute(f"DROP TABLE IF EXISTS {TABLE}")
         finally:
-            await conn.close()
+            await db.close()
     ratio = cases["events/s (sent)"] / minimal["workflows/s (row written)"]
     return {
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
