@@ -18,6 +18,7 @@ from core.opening_events import (
     OpeningRegistered,
     RawOpeningEvent,
 )
+from core.storable import unstorable
 
 # Facts about the past: they cannot have happened after the event that reports them.
 _NOT_AFTER_EVENT = (
@@ -76,6 +77,8 @@ def parse_any(raw: str | bytes | dict[str, Any]) -> Event | OpeningEvent:
     obj = _load(raw)
     if _deeper_than(obj, _MAX_DEPTH):
         raise RefusedEvent([Refusal(field="<line>", reason=_TOO_DEEP)])
+    if unfit := [Refusal(field=f, reason=r) for f, r in unstorable(obj)]:
+        raise RefusedEvent(unfit)  # text the store cannot hold (core/storable.py)
     cpr_fields = list(find_cpr(obj))
     if cpr_fields:
         raise RefusedEvent([Refusal(field=f, reason=_CPR_REASON) for f in cpr_fields])
