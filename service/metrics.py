@@ -10,7 +10,9 @@ labels (they would also make the series count grow without bound).
 - ``trappebro_escalations_total{level, department, stage}``: escalation messages written to the
   outbox (counted when the row is inserted, so a retried activity does not count twice);
 - ``trappebro_events_refused_total{field, reason}``: events the case's rules refused;
-- ``trappebro_digests_total``: daily digest messages written.
+- ``trappebro_digests_total``: daily digest messages written;
+- ``trappebro_steps_unstorable_total{sqlstate}``: case steps the database refused for their
+  data (never retried; their events are refused: activities/unstorable.py). Alert on any.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ ESCALATIONS = "trappebro_escalations"
 REFUSED = "trappebro_events_refused"
 DIGESTS = "trappebro_digests"
 GAUGE_REFRESHES = "trappebro_case_gauge_refreshes"
+UNSTORABLE = "trappebro_steps_unstorable"
 
 # Every name the worker exports itself, as Prometheus shows them (counters get _total).
 EXPORTED = (
@@ -70,6 +73,11 @@ def count_escalation(meter: MetricMeter, level: int, stage: Stage) -> None:
 def count_refusal(meter: MetricMeter, field: str, reason: str) -> None:
     counter = meter.create_counter(REFUSED, "Events refused by the case's rules")
     counter.add(1, {"field": field, "reason": reason_code(reason)})
+
+
+def count_unstorable(meter: MetricMeter, sqlstate: str) -> None:
+    counter = meter.create_counter(UNSTORABLE, "Case steps the database refused for their data")
+    counter.add(1, {"sqlstate": sqlstate})
 
 
 def count_digests(meter: MetricMeter, written: int) -> None:
