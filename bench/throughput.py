@@ -321,7 +321,9 @@ async def phase_cases(
     warm = generate(8, args.seed + 1, tag=tag + "w")
     await ingest(client, queue, warm.lines, args.concurrency)
     batch = generate(args.cases, args.seed, tag=tag)
-    applied = await rows(db, "SELECT count(*) FROM case_event WHERE case_id LIKE $1", f"K-{tag}-%")
+    applied = await rows(
+        db, "SELECT count(*) FROM case_event WHERE case_id LIKE $1", f"K-{tag}-%"
+    )
     before = meter.read()
     started = time.monotonic()
     report: IngestReport = await ingest(client, queue, batch.lines, args.concurrency)
