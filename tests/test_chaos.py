@@ -1,7 +1,11 @@
 """The chaos test, small: a generated batch through the real dev server, PostgreSQL and
 worker.py while the worker is SIGKILLed, PostgreSQL is stopped for 10 s and the dev server
 is restarted on its database file; every event applied once, every escalation written once,
-no workflow failed, every open case with an owner and a deadline ahead."""
+no workflow failed, every open case with an owner and a deadline ahead, and every opening
+the cases proposed to holds each proposal, decline and placement its case accepted exactly
+once (the case workflow tells it: workflows/hand_off.py)."""
+
+import re
 
 from tests.script_support import figure, run_script
 
@@ -19,3 +23,6 @@ def test_worker_killed_postgres_stopped_server_restarted_loses_and_repeats_nothi
     open_cases = figure(stdout, "open cases")
     assert figure(stdout, "open cases, owner and deadline ahead") == open_cases
     assert figure(stdout, "outbox messages") == figure(stdout, "outbox expected (pure core)")
+    openings = re.fullmatch(r"(\d+) \((\d+)\)", figure(stdout, "openings (case events on them)"))
+    assert openings is not None and int(openings.group(1)) > 0 and int(openings.group(2)) > 0
+    assert figure(stdout, "openings differing from the core") == "0"
