@@ -6,9 +6,10 @@ whatever happens to the door that sent it (issue "Nothing lost between workflows
 
 On a real dev server, PostgreSQL and `worker.py` (scripts/stack.py), with an opening and a
 case in MATCHING:
-1. `starter.py ingest` sends `match_proposed` and is SIGKILLed the moment the case has
-   accepted it, before its receipt comes back: the opening must turn PROPOSED with the
-   proposal once; sending the line again is a duplicate and still counts once.
+1. `starter.py ingest` sends `match_proposed`, is held still (SIGSTOP) the moment its
+   signal is in the case's history, and SIGKILLed once the case has accepted it: it never
+   sees its receipt. The opening must turn PROPOSED with the proposal once; sending the
+   line again is a duplicate and still counts once.
 2. The door sends `placement_started`; the moment the case has accepted it the dev server
    is frozen (SIGSTOP) for `--freeze` seconds, longer than the door's `--patience`, and the
    door gives up: once the server goes on, the opening must be FILLED by the case, once.
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import sys
 import tempfile
 import uuid
@@ -33,6 +36,7 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT):
         sys.path.insert(0, str(_folder))
 
 from stack import Child, LocalStack, interruptible, local_stack, until  # noqa: E402
+from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 
 from core.events import Event  # noqa: E402
@@ -81,6 +85,12 @@ class World:
         state: CaseState = await handle.query("state", result_type=CaseState)
         return state
 
+    async def signals(self) -> int:
+        """Signals in the case's history so far (0 before it exists)."""
+        handle = self.client.get_workflow_handle(workflow_id(self.case_id))
+        kind = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+        return len([e async for e in handle.fetch_history_events() if e.event_type == kind])
+
     async def opening_state(self) -> OpeningState:
         handle = self.client.get_workflow_handle(opening_workflow_id(self.opening_id))
         state: OpeningState = await handle.query("state", result_type=OpeningState)
@@ -109,10 +119,20 @@ async def door_killed(world: World, out: Outcome, door: Child) -> None:
     proposal = world.case_event("match_proposed", opening_id=world.opening_id)
     line = Path(tempfile.mkdtemp(prefix="hand-off-")) / "proposal.jsonl"
     line.write_text(proposal.model_dump_json(exclude_none=True) + "\n", encoding="utf-8")
+    signalled = await world.signals()
     await door.start(sys.executable, "starter.py", "ingest", str(line),
                      env=world.stack.worker_env(world.queue))  # fmt: skip
-    took = await world.accepted(proposal, SETTLE)
+
+    async def sent() -> bool:
+        return await world.signals() > signalled
+
+    # Held still the moment its signal is in (before the case has applied it, so before any
+    # receipt could reach it), then SIGKILLed once the case has accepted the proposal.
+    await until(sent, SETTLE, 0.01)
     alive = door.running
+    if alive:
+        os.kill(door.pid, signal.SIGSTOP)
+    took = await world.accepted(proposal, SETTLE)
     await door.kill()
     out.check(took, "the case never accepted the proposal")
     out.figures["door alive when killed"] = "yes" if alive else "no"
