@@ -5,3 +5,5 @@ PERSIST_CASE = "persist_case"
 PERSIST_OPENING = "persist_opening"
 SUGGEST_OPENINGS = "suggest_openings"
 WRITE_DIGEST = "write_digest"
+# The failure type of a step the database refused for its data (activities/unstorable.py).
+UNSTORABLE = "UnstorableStep"

@@ -20,6 +20,7 @@ from temporalio import activity
 from activities.db import versioned_upsert
 from activities.matching import openings_for_case, write_suggestions
 from activities.names import PERSIST_CASE, SUGGEST_OPENINGS
+from activities.unstorable import NEVER_STORED, unstorable
 from core.events import json_data
 from core.projection import Projection
 from core.state import LogEvent, RecordRefusal, SendMessage
@@ -67,6 +68,21 @@ class CaseStore:
         logs = [e for e in request.effects if isinstance(e, LogEvent)]
         messages = [e for e in request.effects if isinstance(e, SendMessage)]
         refusals = [e for e in request.effects if isinstance(e, RecordRefusal)]
+        try:
+            written, new_refusals = await self._write(request, logs, messages, refusals)
+        except NEVER_STORED as error:
+            ids = [e.event.event_id for e in logs]
+            raise unstorable(error, request.case_id, ids) from None
+        _log_step(request, len(logs), messages, len(refusals))
+        _count(written, new_refusals)
+
+    async def _write(
+        self,
+        request: PersistRequest,
+        logs: list[LogEvent],
+        messages: list[SendMessage],
+        refusals: list[RecordRefusal],
+    ) -> tuple[list[SendMessage], list[RecordRefusal]]:
         async with self._pool.acquire() as conn, conn.transaction():
             if logs:
                 await conn.executemany(_LOG_EVENT, [_log_row(e) for e in logs])
@@ -78,8 +94,7 @@ class CaseStore:
             if request.match_openings and request.projection is not None:
                 found = await openings_for_case(conn, request.projection)
                 await write_suggestions(conn, found, found_by="case_matching")
-        _log_step(request, len(logs), messages, len(refusals))
-        _count(written, new_refusals)
+        return written, new_refusals
 
     @activity.defn(name=SUGGEST_OPENINGS)
     async def suggest_openings(self, request: SuggestRequest) -> int:

@@ -20,6 +20,7 @@ from core.opening_events import (
     RawOpeningEvent,
 )
 from core.places import MUNICIPALITY_FIELD, municipality_problem
+from core.storable import unstorable
 
 # Facts about the past: they cannot have happened after the event that reports them.
 _NOT_AFTER_EVENT = (
@@ -80,6 +81,8 @@ def parse_any(
     obj = _load(raw)
     if _deeper_than(obj, _MAX_DEPTH):
         raise RefusedEvent([Refusal(field="<line>", reason=_TOO_DEEP)])
+    if unfit := [Refusal(field=f, reason=r) for f, r in unstorable(obj)]:
+        raise RefusedEvent(unfit)  # text the store cannot hold (core/storable.py)
     cpr_fields = list(find_cpr(obj))
     if cpr_fields:
         raise RefusedEvent([Refusal(field=f, reason=_CPR_REASON) for f in cpr_fields])

@@ -16,7 +16,7 @@ from core.state import TimelineEntry
 
 OpeningStatus = Literal["AWAITING_REGISTRATION", "OPEN", "PROPOSED", "FILLED", "WITHDRAWN"]
 CLOSED_STATUSES = ("FILLED", "WITHDRAWN")
-# Case events the door also sends to the opening they name: they close the loop.
+# Case events the case workflow also sends to the opening they name: they close the loop.
 CASE_EVENTS_FOR_OPENINGS = ("match_proposed", "match_declined", "placement_started")
 
 

@@ -45,6 +45,7 @@ for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
 import asyncpg  # noqa: E402
 import relay_chaos  # noqa: E402
 from generate import generate, replay  # noqa: E402
+from openings_check import check_openings, expected_openings, opening_lines  # noqa: E402
 from stack import POLICY, Child, LocalStack, interruptible, local_stack, until  # noqa: E402
 from verify import Run, check_database, check_workflows, print_result, settled  # noqa: E402
 
@@ -161,6 +162,10 @@ async def crash_test(args: argparse.Namespace) -> Run:
         await start_worker()
         # The outbox relay and its receiver, with their own faults (scripts/relay_chaos.py).
         delivery = await relay_chaos.start(stack, queue) if relay_chaos.wanted(args) else None
+        # The openings the cases propose to, before the batch: their hand-offs are checked.
+        registrations = opening_lines(batch)
+        opened = await ingest(client, queue, registrations, args.concurrency)
+        run.check(opened.accepted == len(registrations), f"openings registered: {opened}")
         print(f"stack up in {time.monotonic() - started:.1f}s: temporal {stack.address}, "
               f"worker pid {worker.pid}; ingesting {batch.events} events of "
               f"{len(batch.case_ids)} cases", flush=True)  # fmt: skip
@@ -200,6 +205,12 @@ async def crash_test(args: argparse.Namespace) -> Run:
                 await relay_chaos.check(conn, run, delivery, args.settle_timeout)
         finally:
             await conn.close()
+        book = load_policy_book(policy)
+        want = expected_openings(batch, registrations, run.expected, book)
+        differ, held = await check_openings(client, want, 60.0)
+        run.figures["openings (case events on them)"] = f"{len(want)} ({held})"
+        run.figures["openings differing from the core"] = len(differ)
+        run.check(not differ, f"openings differ (got, core): {list(differ.items())[:2]}")
         await check_workflows(client, run)
         run.check(worker.running, "the worker is not running at the end")
         if run.failures:

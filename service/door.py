@@ -26,7 +26,7 @@ from core.describe import summary
 from core.events import Event
 from core.intake import RefusedEvent, parse_any
 from core.opening_events import OpeningEvent
-from service.opening_door import deliver_opening, forward_to_opening
+from service.opening_door import deliver_opening
 from service.patience import CALL_TIMEOUT, PATIENCE, Undelivered, patiently
 from service.served import served_municipalities
 from workflows.case import CaseWorkflow
@@ -159,21 +159,7 @@ async def send(client: Client, task_queue: str, event: Event | OpeningEvent) -> 
         return Receipt()
     if handle is None:
         return OPENING_CLOSED if isinstance(event, OpeningEvent) else CLOSED
-    receipt = await confirm(handle, delivery_id)
-    await _close_the_loop(client, event, receipt)
-    return receipt
-
-
-async def _close_the_loop(client: Client, event: Event | OpeningEvent, receipt: Receipt) -> None:
-    # A proposal or placement the case accepted also counts on the opening it names.
-    if not isinstance(event, Event) or receipt.outcome != "accepted":
-        return
-    try:
-        await forward_to_opening(client, event)
-    except Undelivered as err:
-        # The case has the event and the batch goes on; the opening misses it (README).
-        log.error("opening not told of an accepted case event", event_id=event.event_id,
-                  case_id=event.case_id, why=str(err))  # fmt: skip
+    return await confirm(handle, delivery_id)
 
 
 def entity_id(event: Event | OpeningEvent) -> str:
@@ -245,10 +231,9 @@ async def ingest(
                 async with updates:
                     return await confirmed(number, event, *rest)
 
-            receipts = await asyncio.gather(*(limited(*delivery) for delivery in sent))
-            # Openings hear of the case's proposals and placements in the case's order.
-            for (_, event, *_), receipt in zip(sent, receipts, strict=True):
-                await _close_the_loop(client, event, receipt)
+            # The case itself tells an opening of a proposal or placement it accepted
+            # (workflows/hand_off.py): nothing of it hangs on this process staying alive.
+            await asyncio.gather(*(limited(*delivery) for delivery in sent))
 
     await asyncio.gather(*(one_case(events) for events in by_case.values()))
     report.refused.sort(key=lambda r: r.line)

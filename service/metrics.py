@@ -15,6 +15,8 @@ labels (they would also make the series count grow without bound).
   ``trappebro_outbox_oldest_undelivered_seconds`` (pending or waiting on the pull feed), from
   the outbox with the case gauges (aggregate with ``max``). The relay itself counts its
   attempts as ``trappebro_outbox_deliveries_total{result}`` on its own metrics address.
+- ``trappebro_steps_unstorable_total{sqlstate}``: case steps the database refused for their
+  data (never retried; their events are refused: activities/unstorable.py). Alert on any.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ DIGESTS = "trappebro_digests"
 GAUGE_REFRESHES = "trappebro_case_gauge_refreshes"
 OUTBOX_UNDELIVERED = "trappebro_outbox_undelivered"
 OUTBOX_OLDEST = "trappebro_outbox_oldest_undelivered_seconds"
+UNSTORABLE = "trappebro_steps_unstorable"
 
 # Every name the worker exports itself, as Prometheus shows them (counters get _total).
 EXPORTED = (
@@ -85,6 +88,11 @@ def count_escalation(meter: MetricMeter, level: int, stage: Stage) -> None:
 def count_refusal(meter: MetricMeter, field: str, reason: str) -> None:
     counter = meter.create_counter(REFUSED, "Events refused by the case's rules")
     counter.add(1, {"field": field, "reason": reason_code(reason)})
+
+
+def count_unstorable(meter: MetricMeter, sqlstate: str) -> None:
+    counter = meter.create_counter(UNSTORABLE, "Case steps the database refused for their data")
+    counter.add(1, {"sqlstate": sqlstate})
 
 
 def count_digests(meter: MetricMeter, written: int) -> None:

@@ -1,5 +1,6 @@
-"""The door for openings: the company service's events start or reach `opening-<id>`, and
-the case events that name an opening (a proposal, a placement) are passed on to it."""
+"""The door for openings: the company service's events start or reach `opening-<id>`. The
+case events that name an opening (a proposal, a placement) reach it from the case workflow
+itself (workflows/hand_off.py), not through a door."""
 
 import sys
 from typing import Any
@@ -10,11 +11,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.describe import plain
-from core.events import Event
 from core.opening_events import OpeningEvent
-from core.opening_state import CASE_EVENTS_FOR_OPENINGS
 from core.opening_words import describe_opening, summary
-from service.patience import CALL_TIMEOUT, PATIENCE, patiently
+from service.patience import CALL_TIMEOUT
 from workflows.opening import OpeningWorkflow
 from workflows.opening_messages import (
     OPENING_EVENT_SIGNAL,
@@ -47,30 +46,6 @@ async def deliver_opening(
     except WorkflowAlreadyStartedError:
         return None
     return handle
-
-
-async def forward_to_opening(client: Client, event: Event) -> bool:
-    """Pass an accepted proposal or placement on to its opening, if Trappebro holds that
-    opening and it is still open (openings handled elsewhere are not ours to start); asked
-    again while the server does not answer, then Undelivered."""
-    opening_id = getattr(event.data, "opening_id", None)
-    if event.type not in CASE_EVENTS_FOR_OPENINGS or not opening_id:
-        return False
-    handle = client.get_workflow_handle(opening_workflow_id(opening_id))
-
-    async def once() -> None:
-        # The opening dedupes by event id: a repeat after a timeout changes nothing.
-        await handle.signal(
-            OPENING_EVENT_SIGNAL, OpeningDelivery(event=event), rpc_timeout=CALL_TIMEOUT
-        )
-
-    try:
-        await patiently(once, PATIENCE, handle.id)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return True
 
 
 async def opening_status(client: Client, opening_id: str, as_json: bool) -> int:

@@ -3,7 +3,10 @@ worker.py while the worker is SIGKILLed, PostgreSQL is stopped for 10 s and the 
 is restarted on its database file, the outbox relay is SIGKILLed and the webhook receiver is
 down for 10 s; every event applied once, every escalation written once, no workflow failed,
 every open case with an owner and a deadline ahead, every outbox row delivered and received
-under its own id."""
+under its own id, and every opening the cases proposed to holds each proposal, decline and
+placement its case accepted exactly once (the case workflow tells it: workflows/hand_off.py)."""
+
+import re
 
 from tests.script_support import figure, run_script
 
@@ -31,3 +34,6 @@ def test_worker_killed_postgres_stopped_server_restarted_loses_and_repeats_nothi
     assert int(figure(stdout, "webhook deliveries received")) >= int(rows)
     assert figure(stdout, "relay kills (SIGKILL)") == "1"
     assert figure(stdout, "receiver outages").startswith("1")
+    openings = re.fullmatch(r"(\d+) \((\d+)\)", figure(stdout, "openings (case events on them)"))
+    assert openings is not None and int(openings.group(1)) > 0 and int(openings.group(2)) > 0
+    assert figure(stdout, "openings differing from the core") == "0"

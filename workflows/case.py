@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.names import PERSIST_CASE, SUGGEST_OPENINGS
@@ -23,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from core.stages import Stage
     from core.state import CaseState, Effect
     from workflows import search_attributes as sa
+    from workflows.hand_off import tell_openings
     from workflows.messages import (
         CaseInput,
         CaseResult,
@@ -38,7 +40,9 @@ with workflow.unsafe.imports_passed_through():
         load_policy,
         receipt_for,
         refused_by_contract,
+        refused_step,
         remember,
+        unstorable_reason,
     )
 
 # When the clock is already overdue after a batch (a backlog sent late), wait this long
@@ -164,8 +168,24 @@ class CaseWorkflow:
             )
 
     async def _step(self) -> None:
-        now = workflow.now()
         batch, self._inbox = self._inbox, []
+        reason = await self._apply(batch)
+        if reason is None:
+            return
+        if len(batch) == 1:
+            await self._refuse(batch[0], reason)
+            return
+        # The store refused the step for its data: each event alone, so that only the
+        # one it cannot hold is refused.
+        for delivery in batch:
+            if (reason := await self._apply([delivery])) is not None:
+                await self._refuse(delivery, reason)
+
+    async def _apply(self, batch: list[Delivery]) -> str | None:
+        """Decide and persist one step; the database's reason if it refused the events'
+        data (the case is then as before the step), else None."""
+        now = workflow.now()
+        start = self._state
         before, stage_before = self._state.version, self._state.stage
         effects: list[Effect] = []
         receipts: dict[str, Receipt] = {}
@@ -189,9 +209,28 @@ class CaseWorkflow:
         entered_matching = (
             self._state.stage is Stage.MATCHING and stage_before is not Stage.MATCHING
         )
-        await self._persist(effects, self._state.version != before, entered_matching)
+        try:
+            await self._persist(effects, self._state.version != before, entered_matching)
+        except ActivityError as err:
+            if (reason := unstorable_reason(err)) is None:
+                raise
+            if not batch:  # only the clock's effects, which the core made: nothing to refuse
+                workflow.logger.error("case %s: a step the database cannot store", start.case_id)
+                return None
+            self._state = start
+            return reason
         remember(self._receipts, receipts)
         self._show()
+        # In the task that answers the receipts: the opening hears of what the case took.
+        await tell_openings(effects)
+        return None
+
+    async def _refuse(self, delivery: Delivery, reason: str) -> None:
+        """An event the store cannot hold: refused, recorded, answered; the case goes on."""
+        request, receipt = refused_step(delivery, reason, workflow.now())
+        await self._activity(PERSIST_CASE, request, request.summary())
+        if delivery.delivery_id:
+            remember(self._receipts, {delivery.delivery_id: receipt})
 
     async def _policy_for(self, event: Event) -> Policy | None:
         if event.type != "case_opened" or self._state.opened:

@@ -3,18 +3,20 @@
 Workflow code: deterministic, no I/O (the policy is read by a local activity).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import LOAD_POLICY
+    from activities.names import LOAD_POLICY, UNSTORABLE
     from core.events import Event
     from core.intake import contract_refusals
     from core.opening_events import OpeningEvent
     from core.policy import Policy
-    from workflows.messages import Receipt
+    from core.state import RecordRefusal
+    from workflows.messages import Delivery, PersistRequest, Receipt
 
 RECEIPT_WAIT = timedelta(minutes=2)
 RECEIPTS_KEPT = 500
@@ -70,3 +72,23 @@ def remember(receipts: dict[str, Receipt], new: dict[str, Receipt]) -> None:
 def history_is_long(limit: int) -> bool:
     info = workflow.info()
     return info.is_continue_as_new_suggested() or info.get_current_history_length() > limit
+
+
+def unstorable_reason(err: ActivityError) -> str | None:
+    """The database's reason when it refused a step for its data (never retried), else None."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.type == UNSTORABLE:
+        return cause.message
+    return None
+
+
+def refused_step(delivery: Delivery, reason: str, now: datetime) -> tuple[PersistRequest, Receipt]:
+    """What refusing an event the store cannot hold writes (a refusal row) and answers."""
+    event = delivery.event
+    workflow.logger.error(
+        "case %s: event %s refused, the database cannot store it", event.case_id, event.event_id
+    )
+    refusal = RecordRefusal(case_id=event.case_id, event_id=event.event_id, field="<event>",
+                            reason=reason, refused_at=now)  # fmt: skip
+    request = PersistRequest(case_id=event.case_id, effects=(refusal,))
+    return request, Receipt(outcome="refused", field=refusal.field, reason=reason)

@@ -1,0 +1,35 @@
+"""The hand-off between workflows, on a real dev server, PostgreSQL and worker.py
+(scripts/hand_off_test.py): the door SIGKILLed right after the case accepted a proposal,
+and the server frozen longer than the door's patience as the case takes a placement; the
+opening hears of each exactly once."""
+
+from temporalio.api.enums.v1 import EventType
+
+from tests.script_support import figure, run_script
+from tests.test_replay import history
+from tests.workflow_support import HISTORIES
+
+
+def test_an_accepted_proposal_or_placement_reaches_its_opening_once_whatever_the_door() -> None:
+    stdout = run_script("scripts/hand_off_test.py", "--freeze", "15", "--patience", "4")
+    assert figure(stdout, "door alive when killed") == "yes"
+    assert figure(stdout, "proposal on the opening (times)") == "1"
+    assert figure(stdout, "door's receipt").startswith("none (gave up")
+    assert float(figure(stdout, "dev server frozen (s)")) >= 15
+    assert figure(stdout, "placement on the opening (times)") == "1"
+
+
+def _signals_to_openings(version: str) -> list[str]:
+    events = history(HISTORIES / version / "happy_path.json").events
+    return [
+        e.signal_external_workflow_execution_initiated_event_attributes.workflow_execution.workflow_id
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED
+    ]
+
+
+def test_only_cases_recorded_after_the_change_tell_openings_themselves() -> None:
+    # happy_path proposes and places on one opening: v3 (after the patch) signals it twice,
+    # the histories from before never did, and every one of them replays (test_replay_all).
+    assert _signals_to_openings("v1") == _signals_to_openings("v2") == []
+    assert len(set(_signals_to_openings("v3"))) == 1 and len(_signals_to_openings("v3")) == 2
