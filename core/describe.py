@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from core.clock import next_wakeup
+from core.delivery import LastEscalation
 from core.messages import recipients, when
 from core.stages import WAITING_FOR, Stage
 from core.state import CaseState, TimelineEntry
@@ -10,8 +11,9 @@ from core.state import CaseState, TimelineEntry
 _NEXT_STEP = {0: "level 1 reminder to", 1: "level 2 escalation to", 2: "level 3 escalation to"}
 
 
-def describe(state: CaseState) -> str:
-    """Current details: stage, owner, next deadline, last event, escalation (Markdown)."""
+def describe(state: CaseState, escalation: LastEscalation | None = None) -> str:
+    """Current details: stage, owner, next deadline, last event, escalation and whether
+    the last escalation was delivered, as the relay told the case (Markdown)."""
     if not state.opened:
         held = len(state.held)
         return f"**Waiting for case_opened** - {held} event(s) held until the case opens."
@@ -30,6 +32,8 @@ def describe(state: CaseState) -> str:
         f"Last event: {state.last_event}",
         f"Policy: {state.policy.version if state.policy else 'none'}",
     ]
+    if escalation is not None:
+        lines.insert(5, delivery_line(escalation, tz))
     if state.handover_rejection and state.stage is Stage.CV_READINESS:
         lines.insert(1, "Handover was sent back by the company service (see timeline).")
     return "\n\n".join(lines)
@@ -65,6 +69,23 @@ def _escalation(state: CaseState) -> str:
         return "none"
     stalled = " - **STALLED**" if state.stalled else ""
     return f"level {state.escalation_level}{stalled}"
+
+
+_NOT_DELIVERED = {"failed": "delivery failed (refused)", "dead": "delivery failed (dead-lettered)"}
+ANSWER_SHOWN = 60  # characters of the receiver's answer in the details
+
+
+def delivery_line(escalation: LastEscalation, tz: str) -> str:
+    """Whether the last escalation arrived: delivered, not yet, or failed and why."""
+    head = f"Last escalation (level {escalation.level}): "
+    news = escalation.news
+    if news is None:
+        return head + "not delivered yet"
+    if news.outcome == "delivered":
+        return head + f"**delivered** {when(news.at, tz)}"
+    answer = news.answer.strip().replace("\n", " ")[:ANSWER_SHOWN]
+    why = f": {answer}" if answer else ""
+    return head + f"**{_NOT_DELIVERED[news.outcome]}** {when(news.at, tz)}{why}"
 
 
 def summary(case_id: str) -> str:

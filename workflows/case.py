@@ -16,6 +16,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.names import PERSIST_CASE, SUGGEST_OPENINGS
     from core.clock import next_wakeup
+    from core.delivery import DeliveryNews
     from core.describe import describe, waiting_summary
     from core.events import Event
     from core.policy import Policy
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.hand_off import tell_openings
     from workflows.messages import (
+        DELIVERY_SIGNAL,
         CaseInput,
         CaseResult,
         Delivery,
@@ -62,6 +64,7 @@ class CaseWorkflow:
         self._state = inp.state or CaseState(case_id=inp.case_id)
         self._inbox: list[Delivery] = list(inp.inbox)
         self._receipts: dict[str, Receipt] = dict(inp.receipts)
+        self._deliveries = inp.deliveries
         self._settle_until: datetime | None = None
         self._shown: list[SearchAttributeUpdate[Any]] = []
 
@@ -88,6 +91,7 @@ class CaseWorkflow:
                         inbox=tuple(self._inbox),
                         receipts=self._receipts,
                         continue_as_new_after=inp.continue_as_new_after,
+                        deliveries=self._deliveries,
                     )
                 )
 
@@ -101,6 +105,14 @@ class CaseWorkflow:
                 remember(self._receipts, {delivery.delivery_id: refused})
             return
         self._inbox.append(delivery)
+
+    @workflow.signal(
+        name=DELIVERY_SIGNAL, description="What became of an outbox message (the relay)."
+    )
+    def outbox_delivery(self, news: DeliveryNews) -> None:
+        """Kept in the state, shown in Current details; issues no command."""
+        self._deliveries = self._deliveries.heard(news)
+        workflow.set_current_details(self._details())
 
     @workflow.update(
         name="submit", description="An event, answered once applied: accepted/duplicate/refused."
@@ -146,7 +158,10 @@ class CaseWorkflow:
 
     @workflow.query(name="details", description="The case in words, as in Current details.")
     def details(self) -> str:
-        return describe(self._state)
+        return self._details()
+
+    def _details(self) -> str:
+        return describe(self._state, self._deliveries.last())
 
     # --- the loop -------------------------------------------------------------------
 
@@ -220,6 +235,7 @@ class CaseWorkflow:
             self._state = start
             return reason
         remember(self._receipts, receipts)
+        self._deliveries = self._deliveries.wrote(effects)
         self._show()
         # In the task that answers the receipts: the opening hears of what the case took.
         await tell_openings(effects)
@@ -273,7 +289,7 @@ class CaseWorkflow:
 
     def _show(self) -> None:
         """Keep search attributes and the UI's current details in step with the state."""
-        workflow.set_current_details(describe(self._state))
+        workflow.set_current_details(self._details())
         if not self._state.opened:
             return
         wake = next_wakeup(self._state)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.delivery import Deliveries
 from core.events import Event
 from core.projection import Projection
 from core.state import CaseState, LogEvent, Outcome, RecordRefusal, SendMessage, TimelineEntry
@@ -14,6 +15,7 @@ EVENT_SIGNAL = "event"
 RECEIPT_UPDATE = "receipt"
 RECEIPT_QUERY = "receipt_of"
 SUBMIT_UPDATE = "submit"
+DELIVERY_SIGNAL = "outbox_delivery"  # the relay: what became of an outbox message
 
 
 def workflow_id(case_id: str) -> str:
@@ -45,6 +47,8 @@ class CaseInput(BaseModel):
     inbox: tuple[Delivery, ...] = ()
     receipts: dict[str, Receipt] = {}
     continue_as_new_after: int = 2_000  # history events
+    # What the relay said of the case's escalations (absent in older histories).
+    deliveries: Deliveries = Deliveries()
 
 
 class CaseResult(BaseModel):

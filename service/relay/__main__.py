@@ -2,7 +2,9 @@
 
 Reads DATABASE_URL, ``TRAPPEBRO_RECEIVERS`` (the receivers file, service/relay/config.py)
 and ``TRAPPEBRO_METRICS_ADDRESS`` like the worker. Exit 2 when either is missing or the
-receivers file is refused; the error names the setting.
+receivers file is refused; the error names the setting. The Temporal settings and the
+payload key, as the worker's, let it tell each case what became of its escalations
+(service/relay/notify.py); without a key it delivers all the same and says so.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from pathlib import Path
 import structlog
 
 from activities.db import create_pool
-from service.config import REPO_ROOT, load_settings
+from service.config import REPO_ROOT, Settings, load_settings
 from service.exit import run_main
 from service.logs import configure_logging
 from service.relay.config import RECEIVERS_VAR, ConfigError, load_config
+from service.relay.notify import CaseNotifier
 from service.relay.relay import Relay
-from service.temporal import service_runtime
+from service.temporal import NO_KEY, connect, service_runtime
 
 log = structlog.get_logger("service.relay")
 
@@ -55,11 +58,19 @@ async def serve() -> int:
     pool = await create_pool(settings.database_url, 4)
     try:
         log.info("relay started", receivers=[r.name for r in config.receivers], file=path.name)
-        await Relay(pool, config, meter).run(stop)
+        await Relay(pool, config, meter, notifier=notifier(settings)).run(stop)
     finally:
         await pool.close()
     log.info("relay stopped")
     return 0
+
+
+def notifier(settings: Settings) -> CaseNotifier | None:
+    """Tells cases of their deliveries through the worker's Temporal settings and key."""
+    if settings.payload_keys is None and not settings.plaintext_payloads:
+        log.error("cases will not be told of deliveries: " + NO_KEY)
+        return None
+    return CaseNotifier(lambda: connect(settings, metrics=True))
 
 
 def main() -> int:

@@ -19,6 +19,7 @@ from temporalio.common import MetricMeter
 
 from service.relay import fold, store
 from service.relay.config import RelayConfig
+from service.relay.notify import CaseNotifier
 from service.relay.send import deliver
 from service.relay.store import Claimed, Outcome
 
@@ -37,6 +38,7 @@ class Relay:
     counts: dict[str, int] = field(default_factory=dict)
     on_round: Callable[[dict[str, int]], None] | None = None
     summarised_at: float = 0.0
+    notifier: CaseNotifier | None = None  # tells cases what became of their escalations
 
     async def send_one(self, session: aiohttp.ClientSession, claimed: Claimed) -> Outcome:
         row = claimed.row
@@ -57,10 +59,13 @@ class Relay:
         if not claimed:
             return 0
         outcomes = await asyncio.gather(*(self.send_one(session, c) for c in claimed))
-        counts = await store.record(
+        recorded = await store.record(
             self.pool, outcomes, settings.max_attempts, settings.max_age_seconds
         )
+        counts = recorded.counts
         self._count(counts)
+        if self.notifier is not None:  # after the outcomes are stored, never before
+            self.notifier.tell(recorded.settled)
         missed = [o for o in outcomes if o.result != "delivered"]
         if missed:
             # One line a round, not one per message: a receiver that is down fails them all.
@@ -91,16 +96,24 @@ class Relay:
     async def run(self, stop: asyncio.Event) -> None:
         settings = self.config.settings
         connector = aiohttp.TCPConnector(limit=settings.concurrency)
-        async with aiohttp.ClientSession(connector=connector) as session:
-            while not stop.is_set():
-                try:
-                    busy = await self.round(session) > 0
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
-                    log.warning("outbox unavailable; trying again", error=type(err).__name__)
-                    await _pause(stop, DB_RETRY_SECONDS)
-                    continue
-                if not busy:
-                    await _pause(stop, settings.poll_seconds)
+        try:
+            async with aiohttp.ClientSession(connector=connector) as session:
+                await self._loop(session, stop)
+        finally:
+            if self.notifier is not None:
+                await self.notifier.close()
+
+    async def _loop(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+        settings = self.config.settings
+        while not stop.is_set():
+            try:
+                busy = await self.round(session) > 0
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+                log.warning("outbox unavailable; trying again", error=type(err).__name__)
+                await _pause(stop, DB_RETRY_SECONDS)
+                continue
+            if not busy:
+                await _pause(stop, settings.poll_seconds)
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

@@ -94,11 +94,20 @@ async def claim(pool: asyncpg.Pool, limit: int, lease: float) -> list[Claimed]:
     return [Claimed(dict(r)) for r in rows]
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What a `record` wrote: counts by result, and each outcome with what it became."""
+
+    counts: dict[str, int]
+    settled: list[tuple[Outcome, str]]
+
+
 async def record(
     pool: asyncpg.Pool, outcomes: Sequence[Outcome], max_attempts: int, max_age: float
-) -> dict[str, int]:
-    """Write the outcomes in one transaction; counts by what each became (``dead`` too)."""
+) -> Recorded:
+    """Write the outcomes in one transaction; what each became (``dead`` too)."""
     counts: dict[str, int] = {}
+    settled: list[tuple[Outcome, str]] = []
     simple = {"delivered": _DELIVERED, "failed": _FAILED}
     async with pool.acquire() as conn, conn.transaction():
         # The common outcomes in one pipelined statement each; the rare ones row by row.
@@ -108,6 +117,7 @@ async def record(
             if rows:
                 await conn.executemany(sql, rows)
                 counts[result] = len(rows)
+                settled += [(o, result) for o in outcomes if o.result == result]
         for o in outcomes:
             key, attempt = o.claimed.key, o.claimed.attempts
             if o.result in ("pull", "folded"):
@@ -120,4 +130,5 @@ async def record(
             else:
                 continue
             counts[result] = counts.get(result, 0) + 1
-    return counts
+            settled.append((o, result))
+    return Recorded(counts, settled)
