@@ -107,8 +107,18 @@ def test_the_relay_runs_beside_the_worker_with_its_receivers_file() -> None:
     mounts = {m["name"]: m["mountPath"] for m in relay["volumeMounts"]}
     assert env["TRAPPEBRO_RECEIVERS"].startswith(mounts["receivers"] + "/")
     assert relay["ports"][0]["containerPort"] == int(env["TRAPPEBRO_METRICS_ADDRESS"][-4:])
+    # It signals cases what became of their escalations: Temporal and the key as the worker.
+    [worker] = manifests()["Deployment"]["spec"]["template"]["spec"]["containers"]
+    worker_env = {e["name"]: e.get("value") for e in worker["env"]}
+    assert env["TRAPPEBRO_PAYLOAD_KEY_FILE"] == worker_env["TRAPPEBRO_PAYLOAD_KEY_FILE"]
+    assert env["TRAPPEBRO_PAYLOAD_KEY_FILE"].startswith(mounts["keys"] + "/")
+    assert relay["envFrom"] == worker["envFrom"]
+    config = manifests()["ConfigMap"]["data"]
+    assert config["TEMPORAL_TLS_CLIENT_CERT_PATH"].startswith(mounts["temporal-tls"] + "/")
     service = compose()["services"]["relay"]
     assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert service["depends_on"]["temporal"]["condition"] == "service_healthy"
+    assert "TRAPPEBRO_PAYLOAD_KEY_FILE" in service["environment"]
     assert service["command"] == relay["command"]
 
 

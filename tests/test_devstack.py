@@ -20,7 +20,10 @@ import psutil  # type: ignore[import-untyped]  # installed with embedded-postgre
 import pytest
 from temporalio.client import Client
 
-from service.config import REPO_ROOT
+from service.config import REPO_ROOT, load_settings
+from service.devstack import payload_key_env, worker_env
+from service.relay.config import RECEIVERS_VAR
+from service.relay.dev import relay_env
 from service.temporal import list_search_attributes
 from tests.support import free_port
 from workflows.search_attributes import ALL
@@ -147,3 +150,15 @@ async def test_devstack_starts_and_stops_cleanly(tmp_path: Path) -> None:
         leftover = _postmaster_pid(data_dir / "postgres")
         if leftover is not None and _alive(leftover):
             os.kill(leftover, signal.SIGTERM)
+
+
+def test_the_relay_gets_the_workers_temporal_settings_and_key(tmp_path: Path) -> None:
+    """It signals cases what became of their escalations, to this stack's server."""
+    settings = load_settings()
+    keys = payload_key_env(settings, tmp_path)
+    env = relay_env(worker_env(settings, "postgresql://x@127.0.0.1/y", keys), tmp_path)
+    assert env["TEMPORAL_ADDRESS"] == settings.temporal_address
+    assert env["TEMPORAL_NAMESPACE"] == settings.temporal_namespace
+    for name, value in keys.items():
+        assert env[name] == value
+    assert env[RECEIVERS_VAR]

@@ -26,8 +26,9 @@ def ensure_webhook_secret(data_dir: Path) -> Path:
 
 
 def relay_env(env: dict[str, str], data_dir: Path) -> dict[str, str]:
-    """The worker's environment plus the receivers file: the configured one, else the dev
-    file, with the secret of ``data_dir`` (made here on first start)."""
+    """The worker's environment (its Temporal settings and payload key: the relay signals
+    cases what became of their escalations) plus the receivers file: the configured one,
+    else the dev file, with the secret of ``data_dir`` (made here on first start)."""
     if env.get(RECEIVERS_VAR):
         return env
     secret = ensure_webhook_secret(data_dir).read_text(encoding="utf-8").strip()

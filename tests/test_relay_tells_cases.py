@@ -1,0 +1,88 @@
+"""The relay tells each case what became of its escalation: a case escalates on the Temporal
+server, the relay delivers the row to a real receiver (or the receiver refuses it), and the
+case's Current details then say so. A row whose case has no workflow is delivered all the
+same; its signal is logged and dropped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from activities.db import create_pool
+from service.relay.config import load_config
+from service.relay.notify import CaseNotifier
+from service.relay.receiver import Answer, Receiver
+from service.relay.relay import Relay
+from tests.relay_support import SECRET, insert_messages, port, receivers_file, receiving, states
+from tests.test_delivery_details import current_details
+from tests.workflow_support import CaseRun, Harness, eventually, key, open_harness, write_policy
+
+FAST = {"first_delay_seconds": 0.05, "max_delay_seconds": 0.2, "timeout_seconds": 2.0}
+
+
+@asynccontextmanager
+async def relay_telling(url: str, config: Path, client: Client) -> AsyncIterator[Relay]:
+    """A relay in this process whose notifier signals through ``client``."""
+
+    async def connect() -> Client:
+        return client
+
+    pool = await create_pool(url, 4)
+    relay = Relay(pool, load_config(config), notifier=CaseNotifier(connect))
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        yield relay
+    finally:
+        stop.set()
+        await task
+        await pool.close()
+
+
+async def escalated(h: Harness) -> tuple[CaseRun, str]:
+    """A new case past its job-goal deadline (100 s, virtual): its level 1 row is written."""
+    case = h.case()
+    await case.accept("case_opened")
+    await h.skip(timedelta(seconds=110))
+    s = await case.wait_for(lambda st: st.escalation_level == 1, "level 1")
+    return case, key(case, "escalation", s.state.deadline_no, 1)
+
+
+async def test_the_case_hears_that_its_escalation_was_delivered_or_refused(
+    ts_env: WorkflowEnvironment, clean_db: str, tmp_path: Path
+) -> None:
+    at = port()
+    receiver = Receiver(SECRET)
+    config = receivers_file(tmp_path, at, **FAST)
+    async with open_harness(ts_env, clean_db, write_policy(tmp_path)) as h:
+        # No relay yet: the row waits, and the case says so.
+        case, first = await escalated(h)
+        assert "Last escalation (level 1): not delivered yet" in await current_details(case.handle)
+        [orphan] = await insert_messages(clean_db, 1, tag="orphan")  # no workflow for its case
+        async with receiving(receiver, at), relay_telling(clean_db, config, h.client) as relay:
+            shown = await eventually(
+                lambda: current_details(case.handle), lambda d: "**delivered**" in d, "delivered"
+            )
+            assert "Last escalation (level 1): **delivered** " in shown
+            rows = await states(clean_db)
+            assert rows[first]["state"] == "delivered" and rows[orphan]["state"] == "delivered"
+            assert receiver.seen[first] == 1
+
+            # The next rung is refused (4xx): failed at once, and the case says why.
+            receiver.plan(Answer(422))
+            await h.skip(timedelta(seconds=60))
+            await case.wait_for(lambda st: st.escalation_level == 2, "level 2")
+            shown = await eventually(
+                lambda: current_details(case.handle), lambda d: "refused" in d, "refused"
+            )
+            assert "Last escalation (level 2): **delivery failed (refused)** " in shown
+            assert ": 422" in shown
+            assert relay.notifier is not None and relay.notifier.told == 2
+    # Each delivered message was sent once: telling the case sent nothing again.
+    assert receiver.seen[first] == 1 and receiver.seen[orphan] == 1
