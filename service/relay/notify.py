@@ -26,6 +26,7 @@ log = structlog.get_logger("service.relay")
 
 TOLD = ("delivered", "failed", "dead")  # outcomes a case hears of; retries are not news
 ATTEMPTS = 3
+AT_ONCE = 16  # signals in flight at most: a burst of deliveries must not flood the server
 FIRST_PAUSE = 0.5  # seconds, doubling between attempts
 RPC_TIMEOUT = timedelta(seconds=5)
 ANSWER_KEPT = 200  # characters of the receiver's answer carried in the signal
@@ -54,6 +55,7 @@ class CaseNotifier:
         self._connect = connect
         self._client: Client | None = None
         self._lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(AT_ONCE)
         self._tasks: set[asyncio.Task[None]] = set()
         self.told = 0  # signals accepted by the server
 
@@ -73,6 +75,10 @@ class CaseNotifier:
             return self._client
 
     async def _signal(self, case_id: str, news: DeliveryNews) -> None:
+        async with self._slots:
+            await self._try(case_id, news)
+
+    async def _try(self, case_id: str, news: DeliveryNews) -> None:
         error = ""
         for attempt in range(1, ATTEMPTS + 1):
             try:
