@@ -35,6 +35,7 @@ from service.http_guard import MAX_CONNECTIONS, READ_TIMEOUT
 from service.logs import configure_logging
 from service.openapi import openapi
 from service.relay.feed import FEED_PATHS, Authorised, add_feed
+from service.relay.notify import CaseNotifier, made
 from service.temporal import MissingPayloadKey, connect
 
 log = structlog.get_logger("service.http_door")
@@ -264,16 +265,17 @@ async def run(args: argparse.Namespace) -> int:
         log.error(str(err))
         return 2
     app = build_app(client, settings.task_queue, config)
-    pool = None
+    pool, notifier = None, CaseNotifier(made(client))
     if settings.database_url is not None:  # the outbox's pull feed (service/relay/feed.py)
         pool = await create_pool(settings.database_url, 4)
-        add_feed(app, pool, app[AUTHORISED])
+        add_feed(app, pool, app[AUTHORISED], notifier)
     host, port = args.host or config.host, args.port or config.port
     try:
         return await serve(
             app, host, port, "http door", config.max_connections, config.read_timeout
         )
     finally:
+        await notifier.close()
         if pool is not None:
             await pool.close()
 

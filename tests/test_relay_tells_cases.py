@@ -1,7 +1,8 @@
 """The relay tells each case what became of its escalation: a case escalates on the Temporal
 server, the relay delivers the row to a real receiver (or the receiver refuses it), and the
 case's Current details then say so. A row whose case has no workflow is delivered all the
-same; its signal is logged and dropped."""
+same; its signal is logged and dropped. An acknowledgement on the pull feed tells the case
+the same way."""
 
 from __future__ import annotations
 
@@ -11,30 +12,31 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from aiohttp.test_utils import TestClient, TestServer
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import create_pool
+from service.http_door import AUTHORISED, build_app
 from service.relay.config import load_config
-from service.relay.notify import CaseNotifier
+from service.relay.feed import add_feed
+from service.relay.notify import CaseNotifier, made
 from service.relay.receiver import Answer, Receiver
 from service.relay.relay import Relay
+from tests.door_support import CONFIG, TOKEN
 from tests.relay_support import SECRET, insert_messages, port, receivers_file, receiving, states
 from tests.test_delivery_details import current_details
 from tests.workflow_support import CaseRun, Harness, eventually, key, open_harness, write_policy
 
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 FAST = {"first_delay_seconds": 0.05, "max_delay_seconds": 0.2, "timeout_seconds": 2.0}
 
 
 @asynccontextmanager
 async def relay_telling(url: str, config: Path, client: Client) -> AsyncIterator[Relay]:
     """A relay in this process whose notifier signals through ``client``."""
-
-    async def connect() -> Client:
-        return client
-
     pool = await create_pool(url, 4)
-    relay = Relay(pool, load_config(config), notifier=CaseNotifier(connect))
+    relay = Relay(pool, load_config(config), notifier=CaseNotifier(made(client)))
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:
@@ -86,3 +88,28 @@ async def test_the_case_hears_that_its_escalation_was_delivered_or_refused(
             assert relay.notifier is not None and relay.notifier.told == 2
     # Each delivered message was sent once: telling the case sent nothing again.
     assert receiver.seen[first] == 1 and receiver.seen[orphan] == 1
+
+
+async def test_an_escalation_acknowledged_on_the_pull_feed_is_delivered_in_the_details(
+    ts_env: WorkflowEnvironment, clean_db: str, tmp_path: Path
+) -> None:
+    async with open_harness(ts_env, clean_db, write_policy(tmp_path)) as h:
+        case, first = await escalated(h)
+        pool = await create_pool(clean_db, 2)
+        notifier = CaseNotifier(made(h.client))
+        app = build_app(h.client, h.queue, CONFIG)
+        add_feed(app, pool, app[AUTHORISED], notifier)
+        try:
+            async with TestClient(TestServer(app)) as door:
+                body = {"ids": [first]}
+                async with door.post("/outbox/ack", json=body, headers=AUTH) as response:
+                    assert response.status == 200
+                    assert (await response.json())["acknowledged"] == 1
+                shown = await eventually(
+                    lambda: current_details(case.handle), lambda d: "**delivered**" in d, "acked"
+                )
+        finally:
+            await notifier.close()
+            await pool.close()
+    assert "Last escalation (level 1): **delivered** " in shown
+    assert notifier.told == 1

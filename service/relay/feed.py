@@ -26,6 +26,7 @@ from aiohttp import web
 from service.auth import AuthFailure
 from service.http_common import problem
 from service.relay.event import COLUMNS, as_json
+from service.relay.notify import CaseNotifier
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +49,7 @@ _ACK = """
 UPDATE outbox SET acknowledged_at = COALESCE(acknowledged_at, now()), acknowledged_by = $2,
     delivered_at = COALESCE(delivered_at, now()), state = 'delivered'
 WHERE message_key = ANY($1::text[])
-RETURNING message_key
+RETURNING message_key, case_id, kind, level
 """
 START = ("0", "")
 
@@ -101,13 +102,25 @@ def ack_ids(body: bytes) -> list[str]:
     return ids
 
 
-async def acknowledge(pool: asyncpg.Pool, ids: list[str], principal: str) -> dict[str, Any]:
-    done = {r["message_key"] for r in await pool.fetch(_ACK, ids, principal)}
+async def acknowledge(
+    pool: asyncpg.Pool, ids: list[str], principal: str, notifier: CaseNotifier | None = None
+) -> dict[str, Any]:
+    """Mark delivered; then (best effort, after the write) tell their cases."""
+    rows = await pool.fetch(_ACK, ids, principal)
+    if notifier is not None:
+        notifier.tell_rows((r, "delivered", "") for r in rows)
+    done = {r["message_key"] for r in rows}
     return {"acknowledged": len(done), "unknown": [i for i in ids if i not in done]}
 
 
-def add_feed(app: web.Application, pool: asyncpg.Pool, authorised: Authorised) -> None:
-    """Register ``GET /outbox`` and ``POST /outbox/ack`` on the door's ``app``."""
+def add_feed(
+    app: web.Application,
+    pool: asyncpg.Pool,
+    authorised: Authorised,
+    notifier: CaseNotifier | None = None,
+) -> None:
+    """Register ``GET /outbox`` and ``POST /outbox/ack`` on the door's ``app``; with a
+    ``notifier``, cases hear of their acknowledged escalations."""
 
     def guarded(
         handler: Callable[[web.Request, bytes, str], Awaitable[dict[str, Any]]],
@@ -132,7 +145,7 @@ def add_feed(app: web.Application, pool: asyncpg.Pool, authorised: Authorised) -
         return result
 
     async def post_ack(_: web.Request, body: bytes, principal: str) -> dict[str, Any]:
-        result = await acknowledge(pool, ack_ids(body), principal)
+        result = await acknowledge(pool, ack_ids(body), principal, notifier)
         log.info("outbox acknowledged", principal=principal, count=result["acknowledged"])
         return result
 

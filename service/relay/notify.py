@@ -6,13 +6,15 @@ cannot read the outbox: after `store.record` the relay signals the case workflow
 each signal runs in a task of its own, is tried a few times and then given up (logged with
 ids only); it never holds a round, and a failed signal never sends a message again, since
 the outcome is already written. A case that has closed or does not exist is logged and left.
+The door's pull feed tells cases of its acknowledgements the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from temporalio.client import Client
@@ -32,20 +34,30 @@ RPC_TIMEOUT = timedelta(seconds=5)
 ANSWER_KEPT = 200  # characters of the receiver's answer carried in the signal
 
 
-def news_of(outcome: Outcome, result: str, at: datetime) -> tuple[str, DeliveryNews] | None:
+def news_of(
+    row: Mapping[str, Any], result: str, answer: str, at: datetime
+) -> tuple[str, DeliveryNews] | None:
     """The case and its news for one stored outcome; None when no case is to be told."""
-    row = outcome.claimed.row
     if result not in TOLD or not row["case_id"] or row["kind"] != ESCALATION:
         return None
     news = DeliveryNews(
-        message_key=outcome.claimed.key,
+        message_key=row["message_key"],
         kind=row["kind"],
         level=row["level"],
         outcome=result,  # one of TOLD, checked above
         at=at,
-        answer="" if result == "delivered" else outcome.answer[:ANSWER_KEPT],
+        answer="" if result == "delivered" else answer[:ANSWER_KEPT],
     )
     return str(row["case_id"]), news
+
+
+def made(client: Client) -> Callable[[], Awaitable[Client]]:
+    """The connect of a notifier whose client is already made (the door's)."""
+
+    async def connect() -> Client:
+        return client
+
+    return connect
 
 
 class CaseNotifier:
@@ -61,9 +73,14 @@ class CaseNotifier:
 
     def tell(self, settled: Iterable[tuple[Outcome, str]]) -> None:
         """Start a signal for each stored outcome a case should hear of; returns at once."""
+        self.tell_rows((o.claimed.row, result, o.answer) for o, result in settled)
+
+    def tell_rows(self, rows: Iterable[tuple[Mapping[str, Any], str, str]]) -> None:
+        """The same for outbox rows (``message_key``, ``case_id``, ``kind``, ``level``), each
+        with what it became and the answer: the pull feed's acknowledgements."""
         at = datetime.now(UTC)
-        for outcome, result in settled:
-            if (found := news_of(outcome, result, at)) is not None:
+        for row, result, answer in rows:
+            if (found := news_of(row, result, answer, at)) is not None:
                 task = asyncio.create_task(self._signal(*found))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
