@@ -22,7 +22,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,6 +36,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from verdict import verdict  # noqa: E402
 
+from core.delivery import DeliveryNews  # noqa: E402
 from core.durations import end_of_day  # noqa: E402
 from core.stages import Stage  # noqa: E402
 from service.devstack import find_executable  # noqa: E402
@@ -53,7 +54,7 @@ from tests.workflow_support import (  # noqa: E402
     write_policy,
 )
 from workflows.case import CaseWorkflow  # noqa: E402
-from workflows.messages import CaseInput  # noqa: E402
+from workflows.messages import DELIVERY_SIGNAL, CaseInput  # noqa: E402
 
 # What a scenario leaves to record: (file stem, run id or None for the latest run).
 Recorded = list[tuple[str, str | None]]
@@ -95,11 +96,26 @@ async def full_ladder(h: Harness, case: CaseRun) -> Recorded:
     """Second-scale policy: levels 1, 2, 3 (stalled) and two level-3 reminders, then
     progress clears it; left running in CV_READINESS."""
     await case.accept("case_opened")
-    await h.skip(timedelta(seconds=100 + 50 + 60 + 2 * 500 + 5))
-    await case.wait_for(lambda s: s.escalation_level == 3 and s.repeats == 2)
+    await h.skip(timedelta(seconds=105))
+    s = await case.wait_for(lambda s: s.escalation_level == 1)
+    # The relay's word on the first rung (since v4): delivered, and later one dead-lettered.
+    first = f"{case.case_id}/escalation/{s.state.deadline_no}/1"
+    await case.handle.signal(DELIVERY_SIGNAL, _news(first, "delivered"))
+    await h.skip(timedelta(seconds=50 + 60 + 2 * 500))
+    s = await case.wait_for(lambda s: s.escalation_level == 3 and s.repeats == 2)
+    last = f"{case.case_id}/escalation/{s.state.deadline_no}/3r2"
+    await case.handle.signal(DELIVERY_SIGNAL, _news(last, "dead", "500 Internal Server Error"))
     await case.accept("job_goal_talk_held")
     await case.wait_for(lambda s: s.stage is Stage.CV_READINESS)
     return [("full_ladder", None)]
+
+
+def _news(key: str, outcome: str, answer: str = "") -> DeliveryNews:
+    level = int(key.rsplit("/", 1)[1][0])
+    return DeliveryNews.model_validate(
+        {"message_key": key, "kind": "escalation", "level": level, "outcome": outcome,
+         "at": datetime.now(UTC), "answer": answer}
+    )  # fmt: skip
 
 
 async def rejected_handover(h: Harness, case: CaseRun) -> Recorded:
