@@ -7,6 +7,8 @@ the same way."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -17,6 +19,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import create_pool
+from service.config import REPO_ROOT
 from service.http_door import AUTHORISED, build_app
 from service.relay.config import load_config
 from service.relay.feed import add_feed
@@ -24,6 +27,7 @@ from service.relay.notify import CaseNotifier, made
 from service.relay.receiver import Answer, Receiver
 from service.relay.relay import Relay
 from tests.door_support import CONFIG, TOKEN
+from tests.ops_support import worker_env
 from tests.relay_support import SECRET, insert_messages, port, receivers_file, receiving, states
 from tests.test_delivery_details import current_details
 from tests.workflow_support import CaseRun, Harness, eventually, key, open_harness, write_policy
@@ -113,3 +117,33 @@ async def test_an_escalation_acknowledged_on_the_pull_feed_is_delivered_in_the_d
             await pool.close()
     assert "Last escalation (level 1): **delivered** " in shown
     assert notifier.told == 1
+
+
+async def test_the_relay_process_tells_the_case_with_the_workers_settings(
+    ts_env: WorkflowEnvironment, clean_db: str, tmp_path: Path
+) -> None:
+    """`python -m service.relay` as deployed: Temporal address and payload key from the
+    environment, as the worker has them; SIGTERM stops it cleanly."""
+    at = port()
+    env = worker_env(
+        ts_env, clean_db, TRAPPEBRO_RECEIVERS=str(receivers_file(tmp_path, at, **FAST))
+    )
+    async with open_harness(ts_env, clean_db, write_policy(tmp_path)) as h:
+        case, first = await escalated(h)
+        async with receiving(Receiver(SECRET), at) as receiver:
+            log = tmp_path / "relay.log"
+            with log.open("ab") as out:
+                relay = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "service.relay", cwd=REPO_ROOT, env=env,
+                    stdout=out, stderr=out,
+                )  # fmt: skip
+            try:
+                shown = await eventually(
+                    lambda: current_details(case.handle), lambda d: "**delivered**" in d,
+                    "delivered", within=30,
+                )  # fmt: skip
+            finally:
+                relay.send_signal(signal.SIGTERM)
+                assert await asyncio.wait_for(relay.wait(), 20) == 0, log.read_text()
+    assert "Last escalation (level 1): **delivered** " in shown
+    assert receiver.seen[first] == 1
