@@ -48,14 +48,19 @@ def add_parser(commands: Any) -> None:
         "(self-contained: images inlined) to --out. Reads PostgreSQL only: needs "
         "DATABASE_URL, not Temporal.",
     )
-    report.add_argument("--from", dest="first", type=date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="first day of the period")  # fmt: skip
-    report.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="last day of the period (included)")  # fmt: skip
-    report.add_argument("--municipality", default=None,
-                        help="one municipality, e.g. Norddjurs (default: all)")  # fmt: skip
+    period_arguments(report)
     report.add_argument("--out", type=Path, default=Path("report"),
                         help="folder for the PNGs and HTML (default ./report)")  # fmt: skip
+
+
+def period_arguments(parser: argparse.ArgumentParser) -> None:
+    """--from, --to and --municipality: the period a command reads."""
+    parser.add_argument("--from", dest="first", type=date.fromisoformat, required=True,
+                        metavar="YYYY-MM-DD", help="first day of the period")  # fmt: skip
+    parser.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
+                        metavar="YYYY-MM-DD", help="last day of the period (included)")  # fmt: skip
+    parser.add_argument("--municipality", default=None,
+                        help="one municipality, e.g. Norddjurs (default: all)")  # fmt: skip
 
 
 def print_tables(data: ReportData, console: Console) -> None:
@@ -63,13 +68,17 @@ def print_tables(data: ReportData, console: Console) -> None:
     for headline in headlines(data):
         console.print(f"  [bold]{headline.value}[/bold]  {headline.label}  ({headline.note})")
     for table in tables.all_tables(data):
-        rich = RichTable(title=table.title, caption=table.note, title_justify="left")
-        for header in table.headers:
-            rich.add_column(header)
-        for row in table.rows:
-            rich.add_row(*row)
-        console.print()
-        console.print(rich)
+        print_table(table, console)
+
+
+def print_table(table: tables.Table, console: Console) -> None:
+    rich = RichTable(title=table.title, caption=table.note, title_justify="left")
+    for header in table.headers:
+        rich.add_column(header)
+    for row in table.rows:
+        rich.add_row(*row)
+    console.print()
+    console.print(rich)
 
 
 def write_files(data: ReportData, out: Path) -> list[Path]:

@@ -25,7 +25,7 @@ from reports.whatif.exact import (
     projections_differ,
     set_difference,
 )
-from reports.whatif.replay import replay_case
+from reports.whatif.replay import policies_of, replay_case
 from reports.whatif.source import load_events
 from service.config import REPO_ROOT
 from service.door import ingest
@@ -52,9 +52,7 @@ def _pick(lines: list[str], now: datetime) -> tuple[list[str], list[str]]:
     case_lines = [line for chosen in by_case.values() for line in chosen]
     expected = replay(case_lines, load_policy_book(DEFAULT_POLICY), now).states
     stable = [
-        c
-        for c in by_case
-        if (wake := next_wakeup(expected[c])) is None or wake > now + STABLE_FOR
+        c for c in by_case if (wake := next_wakeup(expected[c])) is None or wake > now + STABLE_FOR
     ]
     chosen = stable[:: max(1, len(stable) // CASES)][:CASES]
     return chosen, [line for c in chosen for line in by_case[c]]
@@ -104,8 +102,8 @@ async def test_replay_under_current_policy_is_what_the_workflows_wrote(
         assert sorted(events) == sorted(cases)
         until = datetime.now(UTC)
         book = load_policy_book(DEFAULT_POLICY)
-        runs = {c: replay_case(c, events[c], book, until) for c in cases}
-        keys = {m.message_key for run in runs.values() for m in run.messages}
+        runs = {c: replay_case(c, events[c], policies_of(book), until) for c in cases}
+        keys = {s.message.message_key for run in runs.values() for s in run.messages}
         held = await case_outbox_keys(conn, cases)
         assert set_difference("outbox keys", keys, held) is None
         assert sum("/escalation/" in k for k in held) > 20  # the year escalated
@@ -116,8 +114,9 @@ async def test_replay_under_current_policy_is_what_the_workflows_wrote(
         shorter = tmp_path / "shorter.toml"
         text = DEFAULT_POLICY.read_text("utf-8")
         shorter.write_text(text.replace('HANDOVER = "3 working days"', 'HANDOVER = "1 day"'))
-        other = {c: replay_case(c, events[c], load_policy_book(shorter), until) for c in cases}
-        other_keys = {m.message_key for run in other.values() for m in run.messages}
+        policies = policies_of(load_policy_book(shorter))
+        other = {c: replay_case(c, events[c], policies, until) for c in cases}
+        other_keys = {s.message.message_key for run in other.values() for s in run.messages}
         assert set_difference("outbox keys", other_keys, held) is not None
     finally:
         await conn.close()
