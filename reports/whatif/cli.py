@@ -15,7 +15,6 @@ from typing import Any
 
 import asyncpg
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from core.policy import PolicyBook
 from reports.cli import period_arguments, print_table
@@ -24,9 +23,9 @@ from reports.page import page
 from reports.tables import Table
 from reports.whatif import charts
 from reports.whatif import tables as whatif_tables
-from reports.whatif.figures import Figures, figures, weeks_in
+from reports.whatif.both import Job, replay_figures
+from reports.whatif.figures import Figures, weeks_in
 from reports.whatif.policies import PolicyFileError, read_policy
-from reports.whatif.replay import CaseRun, Logged, policies_of, replay_case
 from reports.whatif.source import load_events
 from reports.whatif.words import NO_STATUTORY, change
 from reports.words import Headline
@@ -99,6 +98,10 @@ async def run(
     console: Console,
 ) -> int:
     started = time.perf_counter()
+    # Reading and replaying make millions of short-lived objects and no cycles worth
+    # collecting: the collector's passes over them would cost a third of the time.
+    gc.freeze()
+    gc.disable()
     conn = await asyncpg.connect(database_url)
     try:
         events = await load_events(conn, period)
@@ -107,43 +110,14 @@ async def run(
     if not events:
         console.print(f"No case events in {period.label}: nothing to replay.")
         return 1
-    until = min(period.end, datetime.now(UTC))
-    # The replay makes millions of short-lived objects and no cycles worth collecting:
-    # the collector's passes would cost a third of it. A one-shot process can skip them.
-    gc.freeze()
-    gc.disable()
-    current, new = (
-        figures(name, replayed, period)
-        for name, replayed in zip(names, replay_all(events, books, until, console), strict=True)
-    )
+    job = Job(events, period, until=min(period.end, datetime.now(UTC)))
+    current, new = replay_figures(job, books, names, console)
     weeks = weeks_in(period)
     print_all(period, current, new, len(weeks), console)
     written = await asyncio.to_thread(write_files, period, current, new, weeks, out)
     seconds = time.perf_counter() - started
     console.print(f"\nwrote {', '.join(str(p) for p in written)} in {seconds:.1f} s")
     return 0
-
-
-def replay_all(
-    events: dict[str, list[Logged]],
-    books: tuple[PolicyBook, ...],
-    until: datetime,
-    console: Console,
-) -> list[dict[str, CaseRun]]:
-    """Every case under each policy, with a progress bar over both."""
-    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    out: list[dict[str, CaseRun]] = []
-    with Progress(*columns, console=console, transient=True) as progress:
-        for number, book in enumerate(books, 1):
-            policies = policies_of(book)
-            task = progress.add_task(f"policy {number} of {len(books)}", total=len(events))
-            runs = {}
-            for n, (case_id, logged) in enumerate(events.items(), 1):
-                runs[case_id] = replay_case(case_id, logged, policies, until)
-                if n % 200 == 0 or n == len(events):
-                    progress.update(task, completed=n)
-            out.append(runs)
-    return out
 
 
 def headlines(current: Figures, new: Figures) -> list[Headline]:

@@ -7,8 +7,6 @@ case_opened on (its state needs the whole story), up to the end of the period.
 
 from __future__ import annotations
 
-import json
-
 import asyncpg
 
 from core.events import Event
@@ -22,7 +20,8 @@ WITH cases AS (
     SELECT o.case_id FROM case_event o JOIN cases USING (case_id)
     WHERE o.type = 'case_opened' AND ($3::text IS NULL OR o.data->>'municipality' = $3)
 )
-SELECT e.case_id, e.event_id, e.type, e.occurred_at, e.applied_at, e.data::text AS data
+SELECT e.case_id, e.applied_at, json_build_object('event_id', e.event_id, 'case_id',
+    e.case_id, 'type', e.type, 'occurred_at', e.occurred_at, 'data', e.data)::text AS event
 FROM case_event e JOIN opened USING (case_id)
 WHERE e.occurred_at < $2
 ORDER BY e.case_id, e.seq
@@ -39,11 +38,4 @@ async def load_events(conn: asyncpg.Connection, period: Period) -> dict[str, lis
 
 def logged(row: asyncpg.Record) -> Logged:
     """A case_event row as the event the workflow applied (it passed intake then)."""
-    envelope = {
-        "event_id": row["event_id"],
-        "case_id": row["case_id"],
-        "type": row["type"],
-        "occurred_at": row["occurred_at"].isoformat(),
-        "data": json.loads(row["data"]),
-    }
-    return Logged(Event.model_validate(envelope), row["applied_at"])
+    return Logged(Event.model_validate_json(row["event"]), row["applied_at"])
