@@ -3,6 +3,7 @@ the same measurement of an earlier commit in the same run, as a ratio.
 
   python bench/core_speed.py                  # this tree against HEAD~1
   python bench/core_speed.py --rev 2ef47eb    # against any commit
+  python bench/core_speed.py --no-gc          # both with the garbage collector off
 
 The year (bench/year.py, three municipalities) is generated once by this tree and written
 to a file; the earlier commit is unpacked with `git archive` into a temporary folder and
@@ -17,6 +18,7 @@ core is not the core's cost.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import subprocess
 import sys
@@ -29,8 +31,11 @@ from typing import Any
 _ROOT = Path(__file__).resolve().parent.parent
 
 
-def measure(lines_file: Path, now: datetime, repeat: int) -> dict[str, Any]:
+def measure(lines_file: Path, now: datetime, repeat: int, no_gc: bool) -> dict[str, Any]:
     """Runs against whichever `core` is first on sys.path."""
+    if no_gc:  # as the what-if runs it (reports/whatif/cli.py)
+        gc.freeze()
+        gc.disable()
     from core.intake import parse_event
     from core.policy import load_policy_book
     from core.process import decide
@@ -64,7 +69,7 @@ def _root_of(function: Any) -> Path:
     return Path(sys.modules[function.__module__].__file__ or "").resolve().parent.parent
 
 
-def earlier(rev: str, lines_file: Path, now: datetime, repeat: int) -> dict[str, Any]:
+def earlier(rev: str, lines_file: Path, now: datetime, repeat: int, no_gc: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="core-speed-") as folder:
         archive = subprocess.run(
             ["git", "-C", str(_ROOT), "archive", rev], capture_output=True, check=True
@@ -105,13 +110,14 @@ def main() -> int:
     parser.add_argument("--rev", default="HEAD~1", help="the commit to compare with")
     parser.add_argument("--scale", type=float, default=1.0, help="times the year's case rates")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-gc", action="store_true", help="the garbage collector off (both)")
     parser.add_argument("--measure-in", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--lines", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--now", type=datetime.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_in is not None:  # the earlier commit's tree, first on the path
         sys.path.insert(0, str(args.measure_in))
-        print(json.dumps(measure(args.lines, args.now, args.repeat)))
+        print(json.dumps(measure(args.lines, args.now, args.repeat, args.no_gc)))
         return 0
     for path in (_ROOT / "bench", _ROOT):
         sys.path.insert(0, str(path))
@@ -122,8 +128,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         lines_file = Path(folder) / "events.jsonl"
         lines_file.write_text("\n".join(x for x in year.events if '"case_id"' in x), "utf-8")
-        base = earlier(args.rev, lines_file, now, args.repeat)
-        head = measure(lines_file, now, args.repeat)
+        base = earlier(args.rev, lines_file, now, args.repeat, args.no_gc)
+        head = measure(lines_file, now, args.repeat, args.no_gc)
     rev = subprocess.run(
         ["git", "-C", str(_ROOT), "rev-parse", "--short", args.rev],
         capture_output=True,
