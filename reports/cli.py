@@ -17,7 +17,7 @@ import asyncpg
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from reports import charts, tables
+from reports import tables
 from reports.data import TZ, Period, ReportData, load
 from reports.page import page
 from reports.words import headlines
@@ -84,6 +84,8 @@ def print_table(table: tables.Table, console: Console) -> None:
 def write_files(data: ReportData, out: Path) -> list[Path]:
     """The four PNGs and the HTML page in `out`; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
+    from reports import charts  # matplotlib takes half a second: only where drawn
+
     pngs = {name: draw(data) for name, (_, draw) in charts.CHARTS.items()}
     written = []
     for name, png in pngs.items():

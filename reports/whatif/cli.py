@@ -21,7 +21,6 @@ from reports.cli import period_arguments, print_table
 from reports.data import TZ, Period
 from reports.page import page
 from reports.tables import Table
-from reports.whatif import charts
 from reports.whatif import tables as whatif_tables
 from reports.whatif.both import Job, replay_figures
 from reports.whatif.figures import Figures, weeks_in
@@ -150,6 +149,8 @@ def write_files(
     period: Period, current: Figures, new: Figures, weeks: list[date], out: Path
 ) -> list[Path]:
     """The charts and the HTML page (each chart above the table it goes with)."""
+    from reports.whatif import charts  # matplotlib: after the replay, which overlaps it
+
     out.mkdir(parents=True, exist_ok=True)
     written, above = [], {}
     for name, (table_title, draw) in charts.CHARTS.items():

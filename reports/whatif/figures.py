@@ -36,6 +36,19 @@ class Figures:
     cases: int = 0
 
 
+    def add(self, other: Figures) -> None:
+        """Fold in the figures of other cases (replayed apart) under the same policy."""
+        for name in ("messages", "weeks", "group_weeks", "person_weeks", "per_case", "refused"):
+            getattr(self, name).update(getattr(other, name))
+        self.stalled_in_period |= other.stalled_in_period
+        self.stalled_at_end |= other.stalled_at_end
+        self.final_stage |= other.final_stage
+        for stage, days in other.stage_days.items():
+            self.stage_days.setdefault(stage, []).extend(days)
+        self.lead_days += other.lead_days
+        self.cases += other.cases
+
+
 def week_of(moment: datetime) -> date:
     day = moment.astimezone(TZ).date()
     return day - timedelta(days=day.weekday())
