@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,7 +41,7 @@ CASES = 36
 # A case whose clock would fire while the test runs could differ between the worker's
 # run and the replay's: such cases are left out (the year's last weeks have many).
 STABLE_FOR = timedelta(minutes=20)
-QUIET = 7.0  # seconds without change: longer than the workflow's settle pause (5 s)
+QUIET = 12.0  # seconds without change: well beyond the workflow's settle pause (5 s)
 
 
 def _pick(lines: list[str], now: datetime) -> tuple[list[str], list[str]]:
@@ -59,23 +60,25 @@ def _pick(lines: list[str], now: datetime) -> tuple[list[str], list[str]]:
 
 
 async def _settled(pool: asyncpg.Pool, cases: list[str]) -> None:
-    seen: list[tuple[int, int]] = []
+    """Every case projected, and no new outbox row or version for QUIET seconds."""
+    seen: tuple[object, ...] = ()
+    since = time.monotonic()
 
-    async def probe() -> tuple[int, int]:
+    async def probe() -> float:
+        nonlocal seen, since
         now = (
-            int(await pool.fetchval("SELECT count(*) FROM outbox")),
-            int(await pool.fetchval(
-                "SELECT coalesce(sum(version), 0) + 1000000 * count(*) FROM case_projection "
-                "WHERE case_id = ANY($1::text[])", cases)),
-        )  # fmt: skip
-        seen.append(now)
-        return now
+            await pool.fetchval("SELECT count(*) FROM outbox"),
+            await pool.fetchval(
+                "SELECT array[count(*), coalesce(sum(version), 0)] FROM case_projection "
+                "WHERE case_id = ANY($1::text[])",
+                cases,
+            ),
+        )
+        if now != seen or now[1][0] < len(cases):
+            seen, since = now, time.monotonic()
+        return time.monotonic() - since
 
-    def quiet(now: tuple[int, int]) -> bool:
-        still = int(QUIET / 0.5)
-        return now[1] >= 1000000 * len(cases) and seen[-still:] == [now] * still
-
-    await eventually(probe, quiet, "the cases to settle", within=240)
+    await eventually(probe, lambda quiet: quiet >= QUIET, "the cases to settle", within=240)
 
 
 async def test_replay_under_current_policy_is_what_the_workflows_wrote(
