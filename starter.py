@@ -25,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from core.describe import describe, plain
 from core.state import CaseState
 from reports import cli as report_cli
+from reports.whatif import cli as whatif_cli
 from service.config import load_settings
 from service.door import IngestReport, ingest
 from service.exit import run_main
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--case-id", default=None, help="case number (default: a new one)")
     report_cli.add_parser(commands)
     outbox_cli.add_parser(commands)
+    whatif_cli.add_parser(commands)
     return parser
 
 
@@ -210,6 +212,8 @@ def main() -> int:
         return asyncio.run(report_cli.run(args, load_settings().database_url))
     if args.command == "outbox":
         return asyncio.run(outbox_cli.run(args, load_settings().database_url))
+    if args.command == "whatif":  # PostgreSQL only, as report
+        return whatif_cli.main(args, load_settings().database_url, load_settings().policy_path)
     lines = _read(args.file) if args.command == "ingest" else []
     return asyncio.run(_run(args, lines))
 

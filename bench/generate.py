@@ -98,6 +98,7 @@ class Expectation:
     outbox: set[str] = field(default_factory=set)  # message keys
     refusals: int = 0  # refused_event rows
     states: dict[str, CaseState] = field(default_factory=dict)
+    log: list[LogEvent] = field(default_factory=list)  # the case_event rows, in order
 
     @property
     def accepted(self) -> int:
@@ -110,6 +111,7 @@ class Expectation:
         self.outbox |= other.outbox
         self.refusals += other.refusals
         self.states |= other.states
+        self.log += other.log
 
 
 def replay(lines: list[str], book: PolicyBook, now: datetime) -> Expectation:
@@ -142,6 +144,7 @@ def _replay_case(case_id: str, events: list[Event], book: PolicyBook, now: datet
     for effect in effects:
         if isinstance(effect, LogEvent):
             out.logged[(case_id, effect.event.event_id)] = effect.seq
+            out.log.append(effect)
         elif isinstance(effect, SendMessage):
             out.outbox.add(effect.message_key)
         elif isinstance(effect, RecordRefusal):

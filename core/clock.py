@@ -6,12 +6,14 @@ grace later (department head; the case is stalled), then a level-3 reminder ever
 (case, deadline number, level), so it is written once however often the shell retries.
 """
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from core.durations import end_of_day, start_of_day
 from core.messages import escalation_message, handover_requested
 from core.stages import Stage
-from core.state import CaseState, DeadlineKind, Effect, TimelineEntry
+from core.state import CaseState, DeadlineKind, Effect, TimelineEntry, built
 
 # Beyond this, a message says it was sent late (a backlog, or the service was down).
 LATE_AFTER = timedelta(minutes=1)
@@ -113,8 +115,8 @@ def enter_handover(state: CaseState, at: datetime) -> tuple[CaseState, list[Effe
     assert state.policy is not None
     # Entering a stage ends a pause, as in process._enter: the review date gives way to
     # the handover deadline, so a pause left on would never be reviewed.
-    state = state.entering(Stage.HANDOVER, at).model_copy(
-        update={"handover_owner": state.policy.roles.company_service_team, "paused": False}
+    state = state.entering(
+        Stage.HANDOVER, at, handover_owner=state.policy.roles.company_service_team, paused=False
     )
     deadline, kind = stage_deadline(state, at)
     state = with_deadline(state, deadline, kind)
@@ -146,9 +148,16 @@ def _never(state: CaseState) -> datetime:
     return window_opening(state) or datetime.max.replace(tzinfo=UTC)
 
 
-def note(state: CaseState, at: datetime, what: str) -> CaseState:
-    """Record a step on the timeline; every change to a case bumps its version."""
-    entry = TimelineEntry(at=at, what=what)
+def note(
+    state: CaseState, at: datetime, what: str, update: Mapping[str, Any] | None = None
+) -> CaseState:
+    """Record a step on the timeline (with `update`'s changes in the same copy); every
+    change to a case bumps its version."""
+    entry = built(TimelineEntry, at=at, what=what)  # both typed: nothing to check
     return state.model_copy(
-        update={"timeline": (*state.timeline, entry), "version": state.version + 1}
+        update={
+            **(update or {}),
+            "timeline": (*state.timeline, entry),
+            "version": state.version + 1,
+        }
     )

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 Unit = Literal["seconds", "minutes", "hours", "days", "weeks", "working_days"]
 
+_UTC = ZoneInfo("UTC")
 _TEXT = re.compile(r"^\s*(\d+)\s+(second|minute|hour|day|week|working day)s?\s*$", re.IGNORECASE)
 
 
@@ -57,15 +58,13 @@ class Duration(BaseModel):
         amount = sign * self.amount
         if self.unit in ("seconds", "minutes", "hours"):
             # In UTC: on a zone-aware start Python would add wall-clock time across DST.
-            return start.astimezone(ZoneInfo("UTC")) + timedelta(**{self.unit: amount})
+            return start.astimezone(_UTC) + timedelta(**{self.unit: amount})
         local = start.astimezone(tz)
         if self.unit == "working_days":
             day = add_working_days(local.date(), amount)
         else:
             day = local.date() + timedelta(days=amount * (7 if self.unit == "weeks" else 1))
-        return datetime.combine(day, local.timetz().replace(tzinfo=None), tz).astimezone(
-            ZoneInfo("UTC")
-        )
+        return datetime.combine(day, local.timetz().replace(tzinfo=None), tz).astimezone(_UTC)
 
 
 @cache
@@ -85,6 +84,7 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _danish_holidays(day.year)
 
 
+@cache  # pure, and the same few hundred days come up all year
 def add_working_days(start: date, count: int) -> date:
     """The `count`-th Danish working day after `start` (before it when `count` < 0);
     weekends and public holidays are skipped."""
@@ -99,7 +99,7 @@ def add_working_days(start: date, count: int) -> date:
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tz).astimezone(ZoneInfo("UTC"))
+    return datetime.combine(day, datetime.min.time(), tz).astimezone(_UTC)
 
 
 def end_of_day(day: date, tz: ZoneInfo) -> datetime:

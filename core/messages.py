@@ -9,7 +9,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from core.stages import WAITING_FOR, Department, Stage
-from core.state import CaseState, SendMessage
+from core.state import CaseState, SendMessage, built
 
 EventMessage = Literal["handover_rejected", "wage_talk", "early_warning"]
 _ROLE = {1: "owner", 2: "team lead", 3: "department head"}
@@ -18,7 +18,9 @@ _ROLE = {1: "owner", 2: "team lead", 3: "department head"}
 def when(moment: datetime | None, tz_name: str = "Europe/Copenhagen") -> str:
     if moment is None:
         return "none"
-    return moment.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%d %H:%M %Z")
+    # As strftime("%Y-%m-%d %H:%M %Z"), which costs more than the rest of a decision.
+    d = moment.astimezone(ZoneInfo(tz_name))
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d} {d.tzname()}"
 
 
 def recipients(state: CaseState, level: int) -> tuple[str, ...]:
@@ -71,7 +73,8 @@ def escalation_message(state: CaseState, level: int, due: datetime, late: bool) 
         + (": the case is stalled." if level >= 3 else ": please act.")
         + (f" Sent late: this was due {when(due, tz)}." if late else "")
     )
-    return SendMessage(
+    return built(
+        SendMessage,
         message_key=f"{state.case_id}/escalation/{state.deadline_no}/{level}{repeat}",
         case_id=state.case_id,
         message_kind="escalation",
@@ -85,7 +88,8 @@ def escalation_message(state: CaseState, level: int, due: datetime, late: bool) 
 
 def handover_requested(state: CaseState) -> SendMessage:
     tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
-    return SendMessage(
+    return built(
+        SendMessage,
         message_key=f"{state.case_id}/handover_requested/{state.deadline_no}",
         case_id=state.case_id,
         message_kind="handover_requested",
@@ -103,7 +107,8 @@ def _on_event(
     state: CaseState, event_id: str, kind: EventMessage, stage: Stage, to: str | None, text: str
 ) -> SendMessage:
     """A message one event triggers, to one staff member (none if nobody holds the role)."""
-    return SendMessage(
+    return built(
+        SendMessage,
         message_key=f"{state.case_id}/{kind}/{event_id}",
         case_id=state.case_id,
         message_kind=kind,

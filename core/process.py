@@ -15,7 +15,7 @@ from core.durations import end_of_day
 from core.messages import early_warning, handover_rejected, wage_talk, when
 from core.policy import Policy
 from core.stages import Stage
-from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal
+from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, built
 
 WAGE_TALK_SCORE = 7
 EARLY_WARNING_DROP = 3  # a fall this large since the last score on a work function
@@ -37,12 +37,12 @@ def decide(
     """
     if event is None:
         state, effects = run_clock(state, now)
-        return Decision(state=state, effects=tuple(effects))
+        return built(Decision, state=state, effects=tuple(effects))
     if event.event_id in state.seen or any(h.event_id == event.event_id for h in state.held):
-        return Decision(state=state, outcome="duplicate")
+        return built(Decision, state=state, outcome="duplicate")
     if not state.opened and event.type != "case_opened":
         held = state.model_copy(update={"held": (*state.held, event), "version": state.version + 1})
-        return Decision(state=held, outcome="held")
+        return built(Decision, state=held, outcome="held")
     # Deadlines that passed before this event happened were missed, however late it
     # arrives; later ones wait for the next tick, so a backlog can catch up first.
     clocked, missed = run_clock(state, min(event.occurred_at, now))
@@ -56,7 +56,8 @@ def decide(
             reason=refusal.reason,
             refused_at=now,
         )
-        return Decision(
+        return built(
+            Decision,
             state=state,
             effects=(refused,),
             outcome="refused",
@@ -65,7 +66,7 @@ def decide(
         )
     if event.type == "case_opened":
         accepted, effects = _release_held(accepted, effects, now)
-    return Decision(state=accepted, effects=(*missed, *effects))
+    return built(Decision, state=accepted, effects=(*missed, *effects))
 
 
 def _accept(
@@ -81,15 +82,14 @@ def _accept(
         state = state.model_copy(update={"policy": policy})
     at = max(event.occurred_at, state.stage_entered_at or event.occurred_at)
     state, effects = HANDLERS[event.type](state, event.data, at, event.event_id)
-    state = state.model_copy(
-        update={
-            "seen": state.seen | {event.event_id},
-            "seq": state.seq + 1,
-            "last_event": f"{event.type} ({when(event.occurred_at, _tz_name(state))})",
-        }
-    )
-    state = note(state, event.occurred_at, f"{event.type} accepted; stage {state.stage.value}")
-    return state, [LogEvent(event=event, seq=state.seq, applied_at=now), *effects]
+    accepted = {
+        "seen": state.seen | {event.event_id},
+        "seq": state.seq + 1,
+        "last_event": f"{event.type} ({when(event.occurred_at, _tz_name(state))})",
+    }
+    what = f"{event.type} accepted; stage {state.stage.value}"
+    state = note(state, event.occurred_at, what, accepted)
+    return state, [built(LogEvent, event=event, seq=state.seq, applied_at=now), *effects]
 
 
 def _tz_name(state: CaseState) -> str:
@@ -295,8 +295,7 @@ def _require(state: CaseState, stage: Stage, reason: str) -> None:
 
 def _enter(state: CaseState, stage: Stage, at: datetime) -> Result:
     """Enter a stage: a new owner, a new deadline; the old stage's escalation is cleared."""
-    state = state.entering(stage, at).model_copy(update={"paused": False})
-    state = note(state, at, f"entered {stage.value}")
+    state = note(state.entering(stage, at, paused=False), at, f"entered {stage.value}")
     return _advance(state, at, refresh=True)
 
 
@@ -320,15 +319,13 @@ def _advance(state: CaseState, at: datetime, refresh: bool = False) -> Result:
 
 
 def _close(state: CaseState, outcome: str, at: datetime) -> CaseState:
-    state = state.entering(Stage.CLOSED, at).model_copy(
-        update={
-            "outcome": outcome,
-            "closed_at": at,
-            "deadline": None,
-            "escalation_level": 0,
-            "stalled": False,
-            "paused": False,
-            "proposals": (),
-        }
-    )
-    return note(state, at, f"closed: {outcome}")
+    closed = {
+        "outcome": outcome,
+        "closed_at": at,
+        "deadline": None,
+        "escalation_level": 0,
+        "stalled": False,
+        "paused": False,
+        "proposals": (),
+    }
+    return note(state.entering(Stage.CLOSED, at), at, f"closed: {outcome}", closed)

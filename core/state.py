@@ -4,8 +4,10 @@ Everything here is plain data: the workflow carries `CaseState` whole through
 continue-as-new, and activities receive effects as they are.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Literal
+from functools import cache
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -34,8 +36,44 @@ class StageVisit(BaseModel):
     entered_at: datetime
 
 
+_set = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
+
+
+@cache
+def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
+    return {
+        name: field.get_default(call_default_factory=True)
+        for name, field in cls.model_fields.items()
+        if not field.is_required()
+    }
+
+
+def built(cls: type[M], **values: Any) -> M:
+    """`cls(**values)` without validation, for values the rules made and typed themselves:
+    pydantic's `model_construct` is generic and costs as much as the decision around it."""
+    model = cls.__new__(cls)
+    _set(model, "__dict__", {**_defaults(cls), **values})
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
 class CaseState(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """As pydantic's (no validation, fields set remembered), without its generic
+        copying: the rules copy a state several times an event, so this is their hot path."""
+        if deep or not update:
+            return super().model_copy(update=update, deep=deep)
+        copied = type(self).__new__(type(self))
+        _set(copied, "__dict__", {**self.__dict__, **update})
+        _set(copied, "__pydantic_extra__", None)
+        _set(copied, "__pydantic_fields_set__", self.__pydantic_fields_set__ | update.keys())
+        _set(copied, "__pydantic_private__", None)
+        return copied
 
     case_id: str
     version: int = 0
@@ -80,11 +118,17 @@ class CaseState(BaseModel):
     # Every stage entered, in order (empty for cases opened before it was kept).
     stages: tuple[StageVisit, ...] = ()
 
-    def entering(self, stage: Stage, at: datetime) -> "CaseState":
-        """This state moved into `stage` at `at`: the one place a stage changes."""
-        visit = StageVisit(stage=stage, entered_at=at)
+    def entering(self, stage: Stage, at: datetime, **more: Any) -> "CaseState":
+        """This state moved into `stage` at `at` (with `more` changes in the same copy):
+        the one place a stage changes."""
+        visit = built(StageVisit, stage=stage, entered_at=at)
         return self.model_copy(
-            update={"stage": stage, "stage_entered_at": at, "stages": (*self.stages, visit)}
+            update={
+                "stage": stage,
+                "stage_entered_at": at,
+                "stages": (*self.stages, visit),
+                **more,
+            }
         )
 
     @property

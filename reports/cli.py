@@ -17,7 +17,7 @@ import asyncpg
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from reports import charts, tables
+from reports import tables
 from reports.data import TZ, Period, ReportData, load
 from reports.page import page
 from reports.words import headlines
@@ -48,14 +48,19 @@ def add_parser(commands: Any) -> None:
         "(self-contained: images inlined) to --out. Reads PostgreSQL only: needs "
         "DATABASE_URL, not Temporal.",
     )
-    report.add_argument("--from", dest="first", type=date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="first day of the period")  # fmt: skip
-    report.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="last day of the period (included)")  # fmt: skip
-    report.add_argument("--municipality", default=None,
-                        help="one municipality, e.g. Norddjurs (default: all)")  # fmt: skip
+    period_arguments(report)
     report.add_argument("--out", type=Path, default=Path("report"),
                         help="folder for the PNGs and HTML (default ./report)")  # fmt: skip
+
+
+def period_arguments(parser: argparse.ArgumentParser) -> None:
+    """--from, --to and --municipality: the period a command reads."""
+    parser.add_argument("--from", dest="first", type=date.fromisoformat, required=True,
+                        metavar="YYYY-MM-DD", help="first day of the period")  # fmt: skip
+    parser.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
+                        metavar="YYYY-MM-DD", help="last day of the period (included)")  # fmt: skip
+    parser.add_argument("--municipality", default=None,
+                        help="one municipality, e.g. Norddjurs (default: all)")  # fmt: skip
 
 
 def print_tables(data: ReportData, console: Console) -> None:
@@ -63,18 +68,24 @@ def print_tables(data: ReportData, console: Console) -> None:
     for headline in headlines(data):
         console.print(f"  [bold]{headline.value}[/bold]  {headline.label}  ({headline.note})")
     for table in tables.all_tables(data):
-        rich = RichTable(title=table.title, caption=table.note, title_justify="left")
-        for header in table.headers:
-            rich.add_column(header)
-        for row in table.rows:
-            rich.add_row(*row)
-        console.print()
-        console.print(rich)
+        print_table(table, console)
+
+
+def print_table(table: tables.Table, console: Console) -> None:
+    rich = RichTable(title=table.title, caption=table.note, title_justify="left")
+    for header in table.headers:
+        rich.add_column(header)
+    for row in table.rows:
+        rich.add_row(*row)
+    console.print()
+    console.print(rich)
 
 
 def write_files(data: ReportData, out: Path) -> list[Path]:
     """The four PNGs and the HTML page in `out`; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
+    from reports import charts  # matplotlib takes half a second: only where drawn
+
     pngs = {name: draw(data) for name, (_, draw) in charts.CHARTS.items()}
     written = []
     for name, png in pngs.items():

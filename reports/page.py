@@ -65,21 +65,23 @@ def page(
     headlines: list[Headline],
     sections: Sequence[tuple[str, bytes | None, Table | None]],
     made_at: datetime,
+    title: str = "What works: cases from sick leave to work",
+    source: str = "the Trappebro reporting views",
 ) -> str:
     """`sections`: a heading with its chart and/or table, in the order they are shown."""
     parts = []
-    for title, png, table in sections:
-        parts.append(f"<h2>{escape(title)}</h2>")
+    for heading, png, table in sections:
+        parts.append(f"<h2>{escape(heading)}</h2>")
         if png is not None:
-            parts.append(image_html(title, png))
+            parts.append(image_html(heading, png))
         if table is not None:
-            parts.append(table_html(table, title))
+            parts.append(table_html(table, heading))
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Trappebro report: {escape(period.label)}</title><style>{_STYLE}</style>"
-        f"</head><body><h1>What works: cases from sick leave to work</h1>"
+        f"</head><body><h1>{escape(title)}</h1>"
         f'<p class="sub">{escape(period.label)}</p><div class="cards">{_cards(headlines)}</div>'
         + "".join(parts)
-        + f"<footer>Made {made_at:%d %b %Y %H:%M} from the Trappebro reporting views.</footer>"
+        + f"<footer>Made {made_at:%d %b %Y %H:%M} from {escape(source)}.</footer>"
         "</body></html>"
     )

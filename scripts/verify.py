@@ -25,8 +25,13 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from verdict import verdict
 
 from core.clock import next_wakeup
-from core.projection import project
 from core.state import CaseState
+from reports.whatif.exact import (
+    case_outbox_keys,
+    projections,
+    projections_differ,
+    set_difference,
+)
 from service.door import IngestReport
 from workflows.messages import workflow_id
 
@@ -99,13 +104,12 @@ async def check_database(conn: asyncpg.Connection, run: Run) -> None:
               f"{run.report.accepted}")  # fmt: skip
     _same(run, "case_event (case, event, seq)", set(logged.items()), set(expected.logged.items()))
 
-    # Suggestions of the batch's openings to its cases come from the matching query, not
-    # from the case core: counted apart.
-    rows = await conn.fetch(
-        "SELECT message_key, kind FROM outbox WHERE case_id = ANY($1::text[])", cases)  # fmt: skip
-    keys = {r["message_key"] for r in rows if r["kind"] != "match_suggestion"}
+    keys = await case_outbox_keys(conn, cases)
     run.figures["outbox messages"] = len(keys)
-    run.figures["match suggestions (openings)"] = len(rows) - len(keys)
+    run.figures["match suggestions (openings)"] = await conn.fetchval(
+        "SELECT count(*) FROM outbox WHERE case_id = ANY($1::text[]) AND opening_id IS NOT NULL",
+        cases,
+    )
     run.figures["outbox expected (pure core)"] = len(expected.outbox)
     _same(run, "outbox message keys", keys, expected.outbox)
 
@@ -116,18 +120,11 @@ async def check_database(conn: asyncpg.Connection, run: Run) -> None:
     run.check(refusals == expected.refusals, f"refused_event rows {refusals} != "
               f"{expected.refusals} expected")  # fmt: skip
 
-    projections = {r["case_id"]: r for r in await conn.fetch(
-        "SELECT * FROM case_projection WHERE case_id = ANY($1::text[])", cases)}  # fmt: skip
-    run.check(len(projections) == len(cases), f"{len(cases) - len(projections)} cases lack "
-              "a projection")  # fmt: skip
-    differ = []
-    for case_id, state in expected.states.items():
-        want, row = project(state), projections.get(case_id)
-        fields = ("stage", "owner", "deadline", "escalation_level", "stalled", "version")
-        if row is None or any(row[f] != getattr(want, f) for f in fields):
-            differ.append(case_id)
+    rows = await projections(conn, cases)
+    run.check(len(rows) == len(cases), f"{len(cases) - len(rows)} cases lack a projection")
+    differ = projections_differ(expected.states, rows)
     run.check(not differ, f"{len(differ)} projections differ from the core's, e.g. {differ[:3]}")
-    open_rows = [r for r in projections.values() if r["stage"] != "CLOSED"]
+    open_rows = [r for r in rows.values() if r["stage"] != "CLOSED"]
     parked = [r["case_id"] for r in open_rows if r["owner"] is None or r["deadline"] is None]
     run.figures["open cases"] = len(open_rows)
     run.check(not parked, f"open cases without owner or deadline: {parked[:5]}")
@@ -139,9 +136,8 @@ async def check_database(conn: asyncpg.Connection, run: Run) -> None:
 
 
 def _same(run: Run, what: str, actual: set[Any], expected: set[Any]) -> None:
-    extra, missing = sorted(actual - expected), sorted(expected - actual)
-    run.check(not extra and not missing, f"{what}: {len(extra)} unexpected, e.g. {extra[:3]}; "
-              f"{len(missing)} missing, e.g. {missing[:3]}")  # fmt: skip
+    difference = set_difference(what, actual, expected)
+    run.check(difference is None, difference or "")
 
 
 async def check_workflows(client: Client, run: Run) -> None:

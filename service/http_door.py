@@ -42,6 +42,8 @@ log = structlog.get_logger("service.http_door")
 
 # The door's one way to a principal and a body, shared with the outbox feed's routes.
 AUTHORISED: web.AppKey[Authorised] = web.AppKey("authorised")
+# The OpenAPI document the door serves: it names the feed's paths only where they are served.
+DESCRIPTION: web.AppKey[dict[str, Any]] = web.AppKey("description")
 
 TIMESTAMP_HEADER = "X-Trappebro-Timestamp"
 SIGNATURE_HEADER = "X-Trappebro-Signature"
@@ -175,7 +177,6 @@ def build_app(
     clock: Callable[[], float] = time.time,
 ) -> web.Application:
     description = openapi(config.max_batch, config.max_body, config.window)
-    description["paths"].update(FEED_PATHS)  # the pull feed, served with DATABASE_URL
 
     async def authorised(request: web.Request) -> tuple[str, bytes]:
         """The principal and the body: credentials checked before the body is read (a
@@ -239,6 +240,7 @@ def build_app(
 
     app = web.Application(middlewares=[json_errors, refusals], client_max_size=config.max_body)
     app[AUTHORISED] = authorised
+    app[DESCRIPTION] = description
     app.router.add_post("/events", post_events)
     app.router.add_get("/health", health)
     app.router.add_get("/openapi.json", describe)
@@ -269,6 +271,7 @@ async def run(args: argparse.Namespace) -> int:
     if settings.database_url is not None:  # the outbox's pull feed (service/relay/feed.py)
         pool = await create_pool(settings.database_url, 4)
         add_feed(app, pool, app[AUTHORISED], notifier)
+        app[DESCRIPTION]["paths"].update(FEED_PATHS)
     host, port = args.host or config.host, args.port or config.port
     try:
         return await serve(
