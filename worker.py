@@ -1,13 +1,12 @@
 """Run the case worker until SIGTERM or SIGINT (configuration: see service/config.py)."""
 
 import asyncio
-import signal
 
 import structlog
 
 from activities.db import create_pool
 from service.config import load_settings
-from service.exit import run_main
+from service.exit import run_main, stop_on_signals
 from service.logs import configure_logging
 from service.operations import Health, operations
 from service.temporal import MissingPayloadKey, connect, service_converter, service_runtime
@@ -29,10 +28,7 @@ async def serve() -> int:
     except (MissingPayloadKey, TracingUnavailable) as err:
         log.error(str(err))
         return 2
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     pool = await create_pool(settings.database_url, settings.db_pool_max)
     try:
         client = await connect(settings, metrics=True, interceptors=interceptors)

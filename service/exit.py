@@ -8,9 +8,11 @@ nothing runs after the real status is known, so that status is the one the calle
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -74,3 +76,13 @@ def run_main(main: Callable[[], int]) -> NoReturn:
         traceback.print_exc(file=sys.stderr)
         status = 1
     hard_exit(status)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT: how every long-running entry point learns to stop
+    (call it inside the running loop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import codecs
 import json
-import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 from aiohttp import web
 
+from service.exit import stop_on_signals
 from service.http_guard import MAX_CONNECTIONS, READ_TIMEOUT, GuardedRunner
 
 log = structlog.get_logger(__name__)
@@ -99,10 +99,7 @@ async def serve(
     ``limit`` connections, each sending its request within ``read_timeout`` seconds."""
     runner = GuardedRunner(app, limit=limit, read_timeout=read_timeout)
     await runner.setup()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     try:
         await web.TCPSite(runner, host, port, shutdown_timeout=30).start()
         log.info(f"{what} listening", host=host, port=port)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from pathlib import Path
 
 import structlog
 
 from activities.db import create_pool
 from service.config import REPO_ROOT, Settings, load_settings
-from service.exit import run_main
+from service.exit import run_main, stop_on_signals
 from service.logs import configure_logging
 from service.relay.config import RECEIVERS_VAR, ConfigError, load_config
 from service.relay.notify import CaseNotifier
@@ -48,10 +47,7 @@ async def serve() -> int:
     except ConfigError as err:
         log.error(str(err))
         return 2
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     meter = None
     if settings.metrics_address is not None:
         meter = service_runtime(settings.metrics_address).metric_meter
