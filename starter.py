@@ -13,6 +13,7 @@ TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles); TRAPPEBRO_TASK_QUEUE names
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -208,6 +209,8 @@ def _text(line: bytes) -> str | bytes:
 
 def main() -> int:
     args = _parser().parse_args()
+    if args.command == "demo":  # its case names the demo policy's municipality, as scripts/up runs
+        os.environ.setdefault("TRAPPEBRO_POLICY", "policies/demo.toml")
     if args.command == "report":  # PostgreSQL only: no Temporal client, no payload key
         return asyncio.run(report_cli.run(args, load_settings().database_url))
     if args.command == "outbox":
