@@ -23,7 +23,6 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from service.auth import AuthFailure
 from service.http_common import problem
 from service.relay.event import COLUMNS, as_json
 from service.relay.notify import CaseNotifier
@@ -34,8 +33,8 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 MAX_ACK = 1000
 
-# Who is calling, and the body read only after the credentials held (the door's rule, which
-# also answers a refusal); raises AuthFailure where a caller checks the body's signature itself.
+# Who is calling, and the body, read only after the credentials held: the door's own path
+# (service/http_door.py), which also answers a refusal.
 Authorised = Callable[[web.Request], Awaitable[tuple[str, bytes]]]
 
 _PAGE = f"""
@@ -126,13 +125,10 @@ def add_feed(
         handler: Callable[[web.Request, bytes, str], Awaitable[dict[str, Any]]],
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def answer(request: web.Request) -> web.Response:
+            # A refusal of the credentials is the door's to answer (its middleware).
+            principal, body = await authorised(request)
             try:
-                principal, body = await authorised(request)
                 return web.json_response(await handler(request, body, principal))
-            except AuthFailure as failure:
-                response = problem(401, str(failure))
-                response.headers["WWW-Authenticate"] = 'Bearer realm="trappebro"'
-                return response
             except BadRequest as bad:
                 return problem(400, str(bad), field=bad.field, reason=bad.reason)
 
