@@ -55,7 +55,7 @@ def history(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(f"case-{path.stem}", path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5"])
 def test_the_recorded_histories_are_all_there(version: str) -> None:
     recorded = {p.stem for p in FILES if p.parent.name == version}
     assert recorded == SCENARIOS

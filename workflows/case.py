@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from core.stages import Stage
     from core.state import CaseState, Effect
     from workflows import search_attributes as sa
-    from workflows.hand_off import tell_openings
+    from workflows.hand_off import HandOffs
     from workflows.messages import (
         DELIVERY_SIGNAL,
         CaseInput,
@@ -67,6 +67,7 @@ class CaseWorkflow:
         self._deliveries = inp.deliveries
         self._settle_until: datetime | None = None
         self._shown: list[SearchAttributeUpdate[Any]] = []
+        self._hand_offs = HandOffs()
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseResult:
@@ -75,7 +76,7 @@ class CaseWorkflow:
             await self._wait()
             await self._step()
             if self._state.closed and not self._inbox:
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                await workflow.wait_condition(self._settled)
                 if not self._inbox:
                     return CaseResult(
                         case_id=self._state.case_id,
@@ -83,7 +84,7 @@ class CaseWorkflow:
                         events_applied=self._state.seq,
                     )
             elif history_is_long(inp.continue_as_new_after) and not self._inbox:
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                await workflow.wait_condition(self._settled)
                 workflow.continue_as_new(
                     CaseInput(
                         case_id=self._state.case_id,
@@ -94,6 +95,10 @@ class CaseWorkflow:
                         deliveries=self._deliveries,
                     )
                 )
+
+    def _settled(self) -> bool:
+        """Nothing in flight: every handler answered and every hand-off sent."""
+        return workflow.all_handlers_finished() and self._hand_offs.idle()
 
     # --- messages -------------------------------------------------------------------
 
@@ -238,7 +243,7 @@ class CaseWorkflow:
         self._deliveries = self._deliveries.wrote(effects)
         self._show()
         # In the task that answers the receipts: the opening hears of what the case took.
-        await tell_openings(effects)
+        await self._hand_offs.send(effects)
         return None
 
     async def _refuse(self, delivery: Delivery, reason: str) -> None:

@@ -6,9 +6,15 @@ that answers the door's receipt, and the server delivers it whatever the door, t
 or the server itself does afterwards. The opening dedupes by the case's event id
 (core.opening_process.event_key), so a signal the server delivers twice counts once.
 
+Since the patch `hand-off-in-background` the case does not wait for the server to confirm a
+signal before its next event: the signals go out from one chain of tasks, each after the one
+before, so an opening still hears of one case's events in the case's order, and the case
+waits for the chain only before it closes or continues as new.
+
 Workflow code: deterministic, no I/O.
 """
 
+import asyncio
 from collections.abc import Sequence
 
 from temporalio import workflow
@@ -27,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
 # Patch (see README, "Changing the workflow"): the case, not the door, tells the opening.
 # Histories recorded before it never signal an opening and replay as they were.
 HAND_OFF = "hand-off-to-openings"
+# Patch: the signals no longer hold up the case's next event (see HandOffs).
+IN_BACKGROUND = "hand-off-in-background"
 
 
 def for_openings(effects: Sequence[Effect]) -> list[Event]:
@@ -40,13 +48,37 @@ def for_openings(effects: Sequence[Effect]) -> list[Event]:
     ]
 
 
-async def tell_openings(effects: Sequence[Effect]) -> None:
+class HandOffs:
+    """One case's hand-offs to openings, in the case's order, off the case's own path."""
+
+    def __init__(self) -> None:
+        self._last: asyncio.Task[None] | None = None
+
+    async def send(self, effects: Sequence[Effect]) -> None:
+        """Tell the openings this step's events: awaited as before the patch, else chained."""
+        events = for_openings(effects)
+        if not events or not workflow.patched(HAND_OFF):
+            return
+        if not workflow.patched(IN_BACKGROUND):
+            await tell_openings(events)
+            return
+        self._last = asyncio.create_task(_after(self._last, events))
+
+    def idle(self) -> bool:
+        """No signal still on its way: the case may close or continue as new."""
+        return self._last is None or self._last.done()
+
+
+async def _after(previous: "asyncio.Task[None] | None", events: list[Event]) -> None:
+    if previous is not None:
+        await previous
+    await tell_openings(events)
+
+
+async def tell_openings(events: Sequence[Event]) -> None:
     """Signal each named opening, one after another (an opening hears of one case's events
     in the case's order). An opening that Trappebro does not hold, or that has closed, is
     not found: logged, and the case goes on (its own event stands)."""
-    events = for_openings(effects)
-    if not events or not workflow.patched(HAND_OFF):
-        return
     for event in events:
         opening_id = str(getattr(event.data, "opening_id", ""))
         handle = workflow.get_external_workflow_handle(opening_workflow_id(opening_id))
