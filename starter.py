@@ -23,8 +23,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.describe import describe, plain
-from core.state import CaseState
+from core.case.describe import describe, plain
+from core.case.state import CaseState
 from reports import cli as report_cli
 from reports.whatif import cli as whatif_cli
 from service.config import load_settings
@@ -35,7 +35,7 @@ from service.opening_door import opening_status
 from service.relay import cli as outbox_cli
 from service.relay.ops import escalation_line
 from service.temporal import MissingPayloadKey, connect
-from workflows.messages import workflow_id
+from workflows.case_payloads import workflow_id
 
 PROGRESS_FROM = 200  # lines: a shorter batch is done before a bar would help
 

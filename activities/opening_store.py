@@ -17,9 +17,9 @@ from temporalio import activity
 
 from activities.db import versioned_upsert
 from activities.matching import candidates_for_opening, opening_row, write_suggestions
-from activities.names import PERSIST_OPENING
-from core.opening_state import LogOpeningEvent, OpeningMessage, OpeningProjection
-from workflows.opening_messages import PersistOpeningRequest
+from core.opening.state import LogOpeningEvent, OpeningMessage, OpeningProjection
+from workflows.activity_names import PERSIST_OPENING
+from workflows.opening_payloads import PersistOpeningRequest
 
 log = structlog.get_logger("activities.opening_store")
 

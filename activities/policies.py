@@ -9,8 +9,8 @@ from pathlib import Path
 
 from temporalio import activity
 
-from activities.names import LOAD_POLICY
 from core.policy import Policy, PolicyBook, load_policy_book
+from workflows.activity_names import LOAD_POLICY
 
 
 class PolicySource:

@@ -19,13 +19,13 @@ from temporalio import activity
 
 from activities.db import versioned_upsert
 from activities.matching import openings_for_case, write_suggestions
-from activities.names import PERSIST_CASE, SUGGEST_OPENINGS
 from activities.unstorable import NEVER_STORED, unstorable
-from core.events import json_data
-from core.projection import Projection
-from core.state import LogEvent, RecordRefusal, SendMessage
+from core.case.events import json_data
+from core.case.projection import Projection
+from core.case.state import LogEvent, RecordRefusal, SendMessage
 from service.metrics import count_escalation, count_refusal
-from workflows.messages import PersistRequest, SuggestRequest
+from workflows.activity_names import PERSIST_CASE, SUGGEST_OPENINGS
+from workflows.case_payloads import PersistRequest, SuggestRequest
 
 log = structlog.get_logger("activities.store")
 

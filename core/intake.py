@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from core.case.events import DATA_MODELS, Event, MatchProposed, RawEvent
 from core.cpr import find_cpr
-from core.events import DATA_MODELS, Event, MatchProposed, RawEvent
-from core.opening_events import (
+from core.opening.events import (
     OPENING_DATA_MODELS,
     OpeningEvent,
     OpeningRegistered,

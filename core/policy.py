@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.case.stages import Stage
 from core.durations import Duration
-from core.stages import Stage
 
 _DEADLINE_STAGES = (
     Stage.JOB_GOAL_TALK,

@@ -26,7 +26,7 @@ from core.cpr import find_cpr
 from core.intake import RefusedEvent, contract_refusals, parse_event
 from service.door import ingest
 from service.http_door import too_deep
-from workflows.messages import (
+from workflows.case_payloads import (
     EVENT_SIGNAL,
     RECEIPT_QUERY,
     SUBMIT_UPDATE,

@@ -22,15 +22,15 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from core.describe import summary
-from core.events import Event
+from core.case.describe import summary
+from core.case.events import Event
 from core.intake import RefusedEvent, parse_any
-from core.opening_events import OpeningEvent
+from core.opening.events import OpeningEvent
 from service.opening_door import deliver_opening
 from service.patience import CALL_TIMEOUT, PATIENCE, Undelivered, patiently
 from service.served import served_municipalities
 from workflows.case import CaseWorkflow
-from workflows.messages import (
+from workflows.case_payloads import (
     EVENT_SIGNAL,
     RECEIPT_QUERY,
     RECEIPT_UPDATE,
@@ -39,7 +39,7 @@ from workflows.messages import (
     Receipt,
     workflow_id,
 )
-from workflows.opening_messages import opening_workflow_id
+from workflows.opening_payloads import opening_workflow_id
 
 log = structlog.get_logger(__name__)
 

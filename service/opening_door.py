@@ -10,12 +10,12 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.describe import plain
-from core.opening_events import OpeningEvent
-from core.opening_words import describe_opening, summary
+from core.case.describe import plain
+from core.opening.events import OpeningEvent
+from core.opening.words import describe_opening, summary
 from service.patience import CALL_TIMEOUT
 from workflows.opening import OpeningWorkflow
-from workflows.opening_messages import (
+from workflows.opening_payloads import (
     OPENING_EVENT_SIGNAL,
     OpeningDelivery,
     OpeningInput,

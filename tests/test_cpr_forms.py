@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from core.case.events import Event
 from core.cpr import contains_cpr, mask_cpr
-from core.events import Event
 from core.intake import RefusedEvent, parse_any
 from core.places import municipality_reason
 from service.redact import redact

@@ -8,10 +8,10 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from core.events import Event
+from core.case.events import Event
 from core.intake import RefusedEvent, contract_refusals, parse_event
 from tests.workflow_support import Harness, open_harness
-from workflows.messages import EVENT_SIGNAL, SUBMIT_UPDATE, Delivery, Receipt
+from workflows.case_payloads import EVENT_SIGNAL, SUBMIT_UPDATE, Delivery, Receipt
 
 CPR = "010190-1234"  # a real date: CPR-like
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from core.events import DATA_MODELS, CaseResumed, Event, MatchProposed
+from core.case.events import DATA_MODELS, CaseResumed, Event, MatchProposed
 from core.intake import Refusal, RefusedEvent, parse_event
 from tests.core_support import raw, sample, sample_lines, valid_data
 

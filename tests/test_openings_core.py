@@ -1,16 +1,16 @@
-"""The opening contract and the opening's pure rules (core/opening_process.py)."""
+"""The opening contract and the opening's pure rules (core/opening/process.py)."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from core.events import Event
+from core.case.events import Event
 from core.intake import RefusedEvent, parse_any, parse_event
-from core.opening_events import OpeningEvent, OpeningRegistered
-from core.opening_process import decide_opening, next_opening_wakeup, project_opening
-from core.opening_state import OpeningMessage, OpeningState, SuggestCandidates
-from core.opening_words import describe_opening
+from core.opening.events import OpeningEvent, OpeningRegistered
+from core.opening.process import decide_opening, next_opening_wakeup, project_opening
+from core.opening.state import OpeningMessage, OpeningState, SuggestCandidates
+from core.opening.words import describe_opening
 from tests.core_support import CPH, SAMPLE, local, policy, raw
 from tests.opening_support import opening_data
 

@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 from pydantic import BaseModel
 
-from core.events import DATA_MODELS, JobGoal
+from core.case.events import DATA_MODELS, JobGoal
 from core.intake import RefusedEvent, parse_any
-from core.opening_events import OPENING_DATA_MODELS
+from core.opening.events import OPENING_DATA_MODELS
 from core.storable import MAX_CHARS, text_problem
 from tests.core_support import raw, valid_data
 from tests.opening_support import opening_data

@@ -39,12 +39,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.db import create_pool
-from core.clock import next_wakeup
-from core.events import Event
+from core.case.events import Event
+from core.case.ladder import next_wakeup
+from core.case.stages import Stage
+from core.case.state import CaseState, TimelineEntry
 from core.intake import parse_event
 from core.policy import Policy, load_policy_book
-from core.stages import Stage
-from core.state import CaseState, TimelineEntry
 from service.door import send
 from service.wiring import create_worker
 from tests.core_support import (
@@ -55,7 +55,7 @@ from tests.core_support import (
 )
 from workflows import search_attributes as sa
 from workflows.case import CaseWorkflow
-from workflows.messages import (
+from workflows.case_payloads import (
     EVENT_SIGNAL,
     RECEIPT_QUERY,
     CaseInput,

@@ -1,4 +1,4 @@
-"""The case workflow: a thin durable shell around `core.process.decide`.
+"""The case workflow: a thin durable shell around `core.case.process.decide`.
 
 One loop waits for the next event or the next deadline, lets the core decide, persists
 the effects through one activity, and keeps search attributes and the UI's details current.
@@ -14,19 +14,18 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import PERSIST_CASE, SUGGEST_OPENINGS
-    from core.clock import next_wakeup
+    from core.case.describe import describe, waiting_summary
+    from core.case.events import Event
+    from core.case.ladder import next_wakeup
+    from core.case.process import decide
+    from core.case.projection import project
+    from core.case.stages import Stage
+    from core.case.state import CaseState, Effect
     from core.delivery import DeliveryNews
-    from core.describe import describe, waiting_summary
-    from core.events import Event
     from core.policy import Policy
-    from core.process import decide
-    from core.projection import project
-    from core.stages import Stage
-    from core.state import CaseState, Effect
     from workflows import search_attributes as sa
-    from workflows.hand_off import tell_openings
-    from workflows.messages import (
+    from workflows.activity_names import PERSIST_CASE, SUGGEST_OPENINGS
+    from workflows.case_payloads import (
         DELIVERY_SIGNAL,
         CaseInput,
         CaseResult,
@@ -36,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         SuggestRequest,
         Timeline,
     )
+    from workflows.hand_off import tell_openings
     from workflows.shell import (
         ACTIVITY_RETRY,
         history_is_long,

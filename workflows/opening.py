@@ -1,4 +1,4 @@
-"""The opening workflow: a thin durable shell around `core.opening_process.decide_opening`.
+"""The opening workflow: a thin durable shell around `core.opening.process.decide_opening`.
 
 One loop waits for the next event or the candidates-by deadline, lets the core decide,
 persists the effects (and the candidate suggestions) through one activity, and keeps the
@@ -13,15 +13,15 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import PERSIST_OPENING
-    from core.opening_events import OpeningEvent
-    from core.opening_process import decide_opening, next_opening_wakeup, project_opening
-    from core.opening_state import OpeningEffect, OpeningState
-    from core.opening_words import describe_opening, waiting_summary
+    from core.opening.events import OpeningEvent
+    from core.opening.process import decide_opening, next_opening_wakeup, project_opening
+    from core.opening.state import OpeningEffect, OpeningState
+    from core.opening.words import describe_opening, waiting_summary
     from core.policy import Policy
     from workflows import search_attributes as sa
-    from workflows.messages import Receipt, Timeline
-    from workflows.opening_messages import (
+    from workflows.activity_names import PERSIST_OPENING
+    from workflows.case_payloads import Receipt, Timeline
+    from workflows.opening_payloads import (
         OpeningDelivery,
         OpeningInput,
         OpeningResult,

@@ -4,16 +4,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.events import Event
-from core.opening_events import OpeningEvent
-from core.opening_state import (
+from core.case.events import Event
+from core.opening.events import OpeningEvent
+from core.opening.state import (
     LogOpeningEvent,
     OpeningMessage,
     OpeningProjection,
     OpeningState,
     SuggestCandidates,
 )
-from workflows.messages import Receipt
+from workflows.case_payloads import Receipt
 
 OPENING_EVENT_SIGNAL = "opening_event"
 

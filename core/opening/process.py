@@ -1,6 +1,6 @@
 """The opening's rules: `decide_opening(state, event_or_None, now, policy) -> OpeningDecision`.
 
-Pure and deterministic, like core/process.py. An opening is registered, gets candidates
+Pure and deterministic, like core/case/process.py. An opening is registered, gets candidates
 suggested, and must see a proposal by its candidates-by date; otherwise the company-service
 team lead is told, once. A proposal (`match_proposed` from the case system) meets the
 deadline; a placement (`placement_started`) or `opening_filled` fills it; `opening_withdrawn`
@@ -10,13 +10,14 @@ Events before `opening_registered` are held, not lost.
 
 from datetime import datetime
 
-from core import events as ev
-from core import opening_events as oe
-from core.clock import LATE_AFTER
+from core.case import events as ev
+from core.case.ladder import LATE_AFTER
+from core.case.state import TimelineEntry
+from core.case.words import when
 from core.durations import end_of_day
 from core.matching import blocking_restrictions
-from core.messages import when
-from core.opening_state import (
+from core.opening import events as oe
+from core.opening.state import (
     LogOpeningEvent,
     OpeningDecision,
     OpeningEffect,
@@ -25,9 +26,8 @@ from core.opening_state import (
     OpeningStatus,
     SuggestCandidates,
 )
-from core.opening_words import escalation
+from core.opening.words import escalation
 from core.policy import Policy
-from core.state import TimelineEntry
 
 AnyEvent = oe.OpeningEvent | ev.Event
 Result = tuple[OpeningState, list[OpeningEffect]]

@@ -5,10 +5,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.case.events import Event
+from core.case.projection import Projection
+from core.case.state import CaseState, LogEvent, Outcome, RecordRefusal, SendMessage, TimelineEntry
 from core.delivery import Deliveries
-from core.events import Event
-from core.projection import Projection
-from core.state import CaseState, LogEvent, Outcome, RecordRefusal, SendMessage, TimelineEntry
 
 TASK_QUEUE = "trappebro-cases"
 EVENT_SIGNAL = "event"

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.events import Hours, Name, OpeningKind, Text, _Frozen, _unique, data_for_type
+from core.case.events import Hours, Name, OpeningKind, Text, _Frozen, _unique, data_for_type
 from core.ids import EventId, OpeningId, StaffId
 
 DiscoCode = Annotated[str, StringConstraints(pattern=r"^\d{4,6}$")]

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core.case.stages import Stage
+from core.case.state import CaseState, DeadlineKind, Effect, TimelineEntry, built
+from core.case.words import escalation_message, handover_requested
 from core.durations import end_of_day, start_of_day
-from core.messages import escalation_message, handover_requested
-from core.stages import Stage
-from core.state import CaseState, DeadlineKind, Effect, TimelineEntry, built
 
 # Beyond this, a message says it was sent late (a backlog, or the service was down).
 LATE_AFTER = timedelta(minutes=1)

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from core.stages import WAITING_FOR, Department, Stage
-from core.state import CaseState, SendMessage, built
+from core.case.stages import WAITING_FOR, Department, Stage
+from core.case.state import CaseState, SendMessage, built
 
 EventMessage = Literal["handover_rejected", "wage_talk", "early_warning"]
 _ROLE = {1: "owner", 2: "team lead", 3: "department head"}

@@ -5,9 +5,9 @@ Texts name openings, employers, cases and staff ids; never a citizen.
 
 from datetime import datetime
 
+from core.case.words import when
 from core.matching import Fit, reasons
-from core.messages import when
-from core.opening_state import OpeningMessage, OpeningState
+from core.opening.state import OpeningMessage, OpeningState
 
 
 def _tz(state: OpeningState) -> str:

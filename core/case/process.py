@@ -9,13 +9,20 @@ follow the process table in DESIGN.md.
 from collections.abc import Callable
 from datetime import datetime
 
-from core import events as ev
-from core.clock import enter_handover, handover_due, note, run_clock, stage_deadline, with_deadline
+from core.case import events as ev
+from core.case.ladder import (
+    enter_handover,
+    handover_due,
+    note,
+    run_clock,
+    stage_deadline,
+    with_deadline,
+)
+from core.case.stages import Stage
+from core.case.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, built
+from core.case.words import early_warning, handover_rejected, wage_talk, when
 from core.durations import end_of_day
-from core.messages import early_warning, handover_rejected, wage_talk, when
 from core.policy import Policy
-from core.stages import Stage
-from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, built
 
 WAGE_TALK_SCORE = 7
 EARLY_WARNING_DROP = 3  # a fall this large since the last score on a work function

@@ -1,6 +1,6 @@
 """The state of one opening and the effects its decisions ask the shell to carry out.
 
-Plain data, like core/state.py: the workflow carries `OpeningState` whole through
+Plain data, like core/case/state.py: the workflow carries `OpeningState` whole through
 continue-as-new, and the persist activity receives the effects as they are.
 """
 
@@ -9,10 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from core.events import Event
-from core.opening_events import OpeningEvent
+from core.case.events import Event
+from core.case.state import TimelineEntry
+from core.opening.events import OpeningEvent
 from core.policy import Policy
-from core.state import TimelineEntry
 
 OpeningStatus = Literal["AWAITING_REGISTRATION", "OPEN", "PROPOSED", "FILLED", "WITHDRAWN"]
 CLOSED_STATUSES = ("FILLED", "WITHDRAWN")

@@ -11,9 +11,9 @@ from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from core.events import Event, JobGoal
+from core.case.events import Event, JobGoal
+from core.case.stages import DEPARTMENT, Department, Stage
 from core.policy import Policy
-from core.stages import DEPARTMENT, Department, Stage
 
 DeadlineKind = Literal[
     "stage", "moved", "pause_review", "match_response", "follow_up", "handover_window"
