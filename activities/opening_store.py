@@ -17,7 +17,8 @@ from temporalio import activity
 
 from activities.db import versioned_upsert
 from activities.matching import candidates_for_opening, opening_row, write_suggestions
-from core.opening.state import LogOpeningEvent, OpeningMessage, OpeningProjection
+from core.opening.projection import OpeningProjection
+from core.opening.state import LogOpeningEvent, OpeningMessage
 from workflows.activity_names import PERSIST_OPENING
 from workflows.opening_payloads import PersistOpeningRequest
 

@@ -59,7 +59,8 @@ from year_cases import CaseWalk, office_hours  # noqa: E402
 from year_openings import opening_lines, openings_for, poisson, working_days  # noqa: E402
 
 from core.case.events import Event  # noqa: E402
-from core.intake import RefusedEvent, parse_any  # noqa: E402
+from core.intake import parse_any  # noqa: E402
+from core.kernel.refusal import Refused  # noqa: E402
 from core.policy import load_policy_book  # noqa: E402
 from service.config import REPO_ROOT  # noqa: E402
 
@@ -109,7 +110,7 @@ def problems(year: Year) -> list[str]:
     for line in year.registrations + year.events:
         try:
             event = parse_any(line)
-        except RefusedEvent as refused:
+        except Refused as refused:
             out.append(f"intake refuses {line[:80]}: {refused}")
             continue
         out += [f"event id {event.event_id} used twice"] * (event.event_id in ids)

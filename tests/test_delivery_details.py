@@ -12,8 +12,8 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from core.case.describe import delivery_line
-from core.case.words import when
 from core.delivery import KEPT, Deliveries, DeliveryNews
+from core.kernel.timeline import when
 from tests.workflow_support import (
     CONTINUED_AS_NEW,
     Harness,

@@ -42,8 +42,9 @@ from activities.db import create_pool
 from core.case.events import Event
 from core.case.ladder import next_wakeup
 from core.case.stages import Stage
-from core.case.state import CaseState, TimelineEntry
+from core.case.state import CaseState
 from core.intake import parse_event
+from core.kernel.timeline import TimelineEntry
 from core.policy import Policy, load_policy_book
 from service.door import send
 from service.wiring import create_worker

@@ -7,8 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.case.events import Event
 from core.case.projection import Projection
-from core.case.state import CaseState, LogEvent, Outcome, RecordRefusal, SendMessage, TimelineEntry
+from core.case.state import CaseState, LogEvent, RecordRefusal, SendMessage
 from core.delivery import Deliveries
+from core.kernel.entity import Outcome
+from core.kernel.timeline import TimelineEntry
 
 TASK_QUEUE = "trappebro-cases"
 EVENT_SIGNAL = "event"

@@ -14,7 +14,8 @@ from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from core.opening.events import OpeningEvent
-    from core.opening.process import decide_opening, next_opening_wakeup, project_opening
+    from core.opening.process import decide_opening, next_opening_wakeup
+    from core.opening.projection import project_opening
     from core.opening.state import OpeningEffect, OpeningState
     from core.opening.words import describe_opening, waiting_summary
     from core.policy import Policy

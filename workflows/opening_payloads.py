@@ -6,10 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.case.events import Event
 from core.opening.events import OpeningEvent
+from core.opening.projection import OpeningProjection
 from core.opening.state import (
     LogOpeningEvent,
     OpeningMessage,
-    OpeningProjection,
     OpeningState,
     SuggestCandidates,
 )

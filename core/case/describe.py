@@ -4,9 +4,10 @@ from datetime import datetime
 
 from core.case.ladder import next_wakeup
 from core.case.stages import WAITING_FOR, Stage
-from core.case.state import CaseState, TimelineEntry
-from core.case.words import recipients, when
+from core.case.state import CaseState
+from core.case.words import recipients
 from core.delivery import LastEscalation
+from core.kernel.timeline import TimelineEntry, when
 
 _NEXT_STEP = {0: "level 1 reminder to", 1: "level 2 escalation to", 2: "level 3 escalation to"}
 

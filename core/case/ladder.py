@@ -1,4 +1,4 @@
-"""Deadlines and the escalation ladder: what the passing of time does to a case.
+"""The deadline ladder: what the passing of time does to a case.
 
 Level 1 at the deadline (the owner), level 2 a grace later (team lead), level 3 another
 grace later (department head; the case is stalled), then a level-3 reminder every
@@ -6,17 +6,14 @@ grace later (department head; the case is stalled), then a level-3 reminder ever
 (case, deadline number, level), so it is written once however often the shell retries.
 """
 
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 from core.case.stages import Stage
-from core.case.state import CaseState, DeadlineKind, Effect, TimelineEntry, built
+from core.case.state import CaseState, DeadlineKind, Effect
 from core.case.words import escalation_message, handover_requested
 from core.durations import end_of_day, start_of_day
-
-# Beyond this, a message says it was sent late (a backlog, or the service was down).
-LATE_AFTER = timedelta(minutes=1)
+from core.kernel.deadlines import is_late, run_due
+from core.kernel.timeline import note
 
 
 def handover_due(state: CaseState, at: datetime) -> bool:
@@ -96,19 +93,18 @@ def _next_rung(state: CaseState) -> datetime | None:
     return step.after(state.last_escalation_at or state.deadline, state.policy.tz)
 
 
-def run_clock(state: CaseState, now: datetime) -> tuple[CaseState, list[Effect]]:
+def run_ladder(state: CaseState, now: datetime) -> tuple[CaseState, list[Effect]]:
     """Fire everything that fell due by `now`, oldest first, each exactly once."""
-    effects: list[Effect] = []
-    while (due := next_wakeup(state)) is not None and due <= now:
-        opening = window_opening(state)
-        if opening is not None and opening <= due:
-            state, more = enter_handover(state, due)
-        elif state.escalation_level >= 3:
-            state, more = _repeat(state, due, now)
-        else:
-            state, more = _escalate(state, due, now)
-        effects += more
-    return state, effects
+    return run_due(state, now, next_wakeup, _fire)
+
+
+def _fire(state: CaseState, due: datetime, now: datetime) -> tuple[CaseState, list[Effect]]:
+    opening = window_opening(state)
+    if opening is not None and opening <= due:
+        return enter_handover(state, due)
+    if state.escalation_level >= 3:
+        return _repeat(state, due, now)
+    return _escalate(state, due, now)
 
 
 def enter_handover(state: CaseState, at: datetime) -> tuple[CaseState, list[Effect]]:
@@ -128,7 +124,7 @@ def _escalate(state: CaseState, due: datetime, now: datetime) -> tuple[CaseState
     state = state.model_copy(
         update={"escalation_level": level, "stalled": level >= 3, "last_escalation_at": due}
     )
-    message = escalation_message(state, level, due, late=now - due > LATE_AFTER)
+    message = escalation_message(state, level, due, late=is_late(due, now))
     return note(state, due, f"escalated to level {level}"), [message]
 
 
@@ -139,25 +135,10 @@ def _repeat(state: CaseState, due: datetime, now: datetime) -> tuple[CaseState, 
     while (later := _next_rung(state)) is not None and later <= now and later < _never(state):
         due = later
         state = state.model_copy(update={"repeats": state.repeats + 1, "last_escalation_at": due})
-    message = escalation_message(state, 3, due, late=now - due > LATE_AFTER)
+    message = escalation_message(state, 3, due, late=is_late(due, now))
     return note(state, due, "still stalled: level 3 reminder"), [message]
 
 
 def _never(state: CaseState) -> datetime:
     # Reminders stop collapsing at the window opening: the handover comes first.
     return window_opening(state) or datetime.max.replace(tzinfo=UTC)
-
-
-def note(
-    state: CaseState, at: datetime, what: str, update: Mapping[str, Any] | None = None
-) -> CaseState:
-    """Record a step on the timeline (with `update`'s changes in the same copy); every
-    change to a case bumps its version."""
-    entry = built(TimelineEntry, at=at, what=what)  # both typed: nothing to check
-    return state.model_copy(
-        update={
-            **(update or {}),
-            "timeline": (*state.timeline, entry),
-            "version": state.version + 1,
-        }
-    )

@@ -6,21 +6,13 @@ makes writing it idempotent.
 
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from core.case.stages import WAITING_FOR, Department, Stage
-from core.case.state import CaseState, SendMessage, built
+from core.case.state import CaseState, SendMessage
+from core.kernel.timeline import built, when
 
 EventMessage = Literal["handover_rejected", "wage_talk", "early_warning"]
 _ROLE = {1: "owner", 2: "team lead", 3: "department head"}
-
-
-def when(moment: datetime | None, tz_name: str = "Europe/Copenhagen") -> str:
-    if moment is None:
-        return "none"
-    # As strftime("%Y-%m-%d %H:%M %Z"), which costs more than the rest of a decision.
-    d = moment.astimezone(ZoneInfo(tz_name))
-    return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d} {d.tzname()}"
 
 
 def recipients(state: CaseState, level: int) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """The state of one opening and the effects its decisions ask the shell to carry out.
 
-Plain data, like core/case/state.py: the workflow carries `OpeningState` whole through
+Plain data, like the case's: the workflow carries `OpeningState` whole through
 continue-as-new, and the persist activity receives the effects as they are.
 """
 
@@ -10,7 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from core.case.events import Event
-from core.case.state import TimelineEntry
+from core.kernel.entity import Decision
+from core.kernel.timeline import FrozenState, TimelineEntry
 from core.opening.events import OpeningEvent
 from core.policy import Policy
 
@@ -20,9 +21,7 @@ CLOSED_STATUSES = ("FILLED", "WITHDRAWN")
 CASE_EVENTS_FOR_OPENINGS = ("match_proposed", "match_declined", "placement_started")
 
 
-class OpeningState(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class OpeningState(FrozenState):
     opening_id: str
     version: int = 0
     status: OpeningStatus = "AWAITING_REGISTRATION"
@@ -106,43 +105,4 @@ class SuggestCandidates(BaseModel):
 
 
 OpeningEffect = LogOpeningEvent | OpeningMessage | SuggestCandidates
-OpeningOutcome = Literal["accepted", "duplicate", "refused", "held"]
-
-
-class OpeningDecision(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    state: OpeningState
-    effects: tuple[OpeningEffect, ...] = ()
-    outcome: OpeningOutcome = "accepted"
-    field: str | None = None
-    reason: str | None = None
-
-
-class OpeningProjection(BaseModel):
-    """The read-model row of an opening (what matching reads)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    opening_id: str
-    version: int
-    status: str
-    kind: str
-    employer: str
-    title: str
-    disco_code: str
-    hours_per_week: float
-    municipality: str
-    starts_on: date
-    candidates_by: date
-    requirements: tuple[str, ...]
-    blocked_restrictions: tuple[str, ...]
-    leads_to_paid_job: bool | None
-    consultant: str | None
-    deadline: datetime | None
-    escalation_level: int
-    proposals: int
-    placed_case_id: str | None
-    registered_at: datetime | None
-    closed_at: datetime | None
-    policy_version: str | None
+OpeningDecision = Decision[OpeningState, OpeningEffect]

@@ -5,7 +5,7 @@ Texts name openings, employers, cases and staff ids; never a citizen.
 
 from datetime import datetime
 
-from core.case.words import when
+from core.kernel.timeline import when
 from core.matching import Fit, reasons
 from core.opening.state import OpeningMessage, OpeningState
 
