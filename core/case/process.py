@@ -18,7 +18,7 @@ from core.case.ladder import (
     with_deadline,
 )
 from core.case.stages import Stage
-from core.case.state import CaseState, Decision, Effect, LogEvent, RecordRefusal
+from core.case.state import CaseState, Effect, LogEvent, RecordRefusal
 from core.case.words import early_warning, handover_rejected, wage_talk
 from core.durations import end_of_day
 from core.kernel.entity import Entity, recorded
@@ -71,15 +71,10 @@ CASE: Entity[CaseState, ev.Event, Effect] = Entity(
 )
 
 
-def decide(
-    state: CaseState, event: ev.Event | None, now: datetime, policy: Policy | None = None
-) -> Decision:
-    """Apply one event (or, with `event=None`, only the passing of time) at `now`.
-
-    `policy` is the municipality's policy, needed only for `case_opened`: the case keeps
-    that snapshot for its whole life.
-    """
-    return CASE.decide(state, event, now, policy)
+# `decide(state, event_or_None, now, policy=None) -> Decision`: one event (or, with None,
+# only the passing of time) at `now`. `policy` is needed only for `case_opened`: the case
+# keeps that snapshot for its whole life.
+decide = CASE.decide
 
 
 Result = tuple[CaseState, list[Effect]]

@@ -20,7 +20,6 @@ from core.kernel.timeline import note
 from core.opening import events as oe
 from core.opening.state import (
     LogOpeningEvent,
-    OpeningDecision,
     OpeningEffect,
     OpeningState,
     OpeningStatus,
@@ -171,9 +170,6 @@ OPENING: Entity[OpeningState, AnyEvent, OpeningEffect] = Entity(
 )
 
 
-def decide_opening(
-    state: OpeningState, event: AnyEvent | None, now: datetime, policy: Policy | None = None
-) -> OpeningDecision:
-    """Apply one event (or, with `event=None`, only the passing of time) at `now`.
-    `policy` is needed only for `opening_registered`: the opening keeps that snapshot."""
-    return OPENING.decide(state, event, now, policy)
+# `decide_opening(state, event_or_None, now, policy=None)`: `policy` is needed only for
+# `opening_registered`: the opening keeps that snapshot.
+decide_opening = OPENING.decide
