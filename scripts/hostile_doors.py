@@ -32,9 +32,9 @@ from workflows.case_payloads import (
     RECEIPT_QUERY,
     SUBMIT_UPDATE,
     Delivery,
-    Receipt,
     workflow_id,
 )
+from workflows.payloads import Receipt
 
 BATCH = 100
 BATCH_BYTES = 800_000  # under the door's 1 MiB body limit

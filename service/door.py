@@ -37,10 +37,10 @@ from workflows.case_payloads import (
     RECEIPT_UPDATE,
     CaseInput,
     Delivery,
-    Receipt,
     workflow_id,
 )
 from workflows.opening_payloads import opening_workflow_id
+from workflows.payloads import Receipt
 
 log = structlog.get_logger(__name__)
 

@@ -13,9 +13,9 @@ from service.door import send
 from tests.core_support import CPH, MUNICIPALITY
 from tests.workflow_support import Description, Harness, describe, eventually, new_case_id
 from workflows import search_attributes as sa
-from workflows.case_payloads import Receipt
 from workflows.opening import OpeningWorkflow
 from workflows.opening_payloads import opening_workflow_id
+from workflows.payloads import Receipt
 
 
 def opening_data(kind: str, day: date) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from core.case.events import Event
 from core.intake import contract_refusals, parse_event
 from core.kernel.refusal import Refused
 from tests.workflow_support import Harness, open_harness
-from workflows.case_payloads import EVENT_SIGNAL, SUBMIT_UPDATE, Delivery, Receipt
+from workflows.case_payloads import EVENT_SIGNAL, SUBMIT_UPDATE, Delivery
+from workflows.payloads import Receipt
 
 CPR = "010190-1234"  # a real date: CPR-like
 

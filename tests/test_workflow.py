@@ -48,14 +48,8 @@ from tests.workflow_support import (
 from workflows import search_attributes as sa
 from workflows.activity_names import PERSIST_CASE
 from workflows.case import CaseWorkflow
-from workflows.case_payloads import (
-    SUBMIT_UPDATE,
-    CaseInput,
-    CaseResult,
-    Delivery,
-    PersistRequest,
-    Receipt,
-)
+from workflows.case_payloads import SUBMIT_UPDATE, CaseInput, CaseResult, Delivery, PersistRequest
+from workflows.payloads import Receipt
 
 TEAM_LEAD = "teamleder-sygedagpenge"
 HEAD = "afdelingsleder-sygedagpenge"

@@ -27,7 +27,8 @@ from tests.workflow_support import (
     reach,
 )
 from workflows.case import CaseWorkflow
-from workflows.case_payloads import EVENT_SIGNAL, CaseInput, CaseResult, Delivery, Receipt
+from workflows.case_payloads import EVENT_SIGNAL, CaseInput, CaseResult, Delivery
+from workflows.payloads import Receipt
 
 
 @pytest.fixture

@@ -62,10 +62,9 @@ from workflows.case_payloads import (
     CaseInput,
     CaseResult,
     Delivery,
-    Receipt,
-    Timeline,
     workflow_id,
 )
+from workflows.payloads import Receipt, Timeline
 
 DEFAULT_POLICY = POLICIES / "default.toml"
 HISTORIES = Path(__file__).resolve().parent / "histories"

@@ -28,11 +28,11 @@ with workflow.unsafe.imports_passed_through():
         CaseResult,
         Delivery,
         PersistRequest,
-        Receipt,
         SuggestRequest,
     )
     from workflows.entity_shell import EntityShell
     from workflows.hand_off import tell_openings
+    from workflows.payloads import Receipt
     from workflows.shell import (
         ACTIVITY_RETRY,
         refused_by_contract,
@@ -72,15 +72,8 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
         state = self._state
         return CaseResult(case_id=state.case_id, outcome=state.outcome, events_applied=state.seq)
 
-    def _carried(self) -> CaseInput:
-        return CaseInput(
-            case_id=self._state.case_id,
-            state=self._state,
-            inbox=tuple(self._inbox),
-            receipts=self._receipts,
-            continue_as_new_after=self._limit,
-            deliveries=self._deliveries,
-        )
+    def _carried(self, **common: Any) -> CaseInput:
+        return CaseInput(case_id=self._state.case_id, deliveries=self._deliveries, **common)
 
     # --- messages -------------------------------------------------------------------
 

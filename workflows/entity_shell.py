@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from core.kernel.entity import Entity
     from core.kernel.timeline import TimelineEntry
     from core.policy import Policy
-    from workflows.case_payloads import Receipt, Timeline
+    from workflows.payloads import Receipt, Timeline
     from workflows.shell import (
         history_is_long,
         load_policy,
@@ -73,7 +73,13 @@ class EntityShell(Generic[S, D]):
                     return self._result()
             elif history_is_long(self._limit) and not self._inbox:
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._carried())
+                carried = self._carried(
+                    state=self._state,
+                    inbox=tuple(self._inbox),
+                    receipts=self._receipts,
+                    continue_as_new_after=self._limit,
+                )
+                workflow.continue_as_new(carried)
 
     # --- what each entity says ------------------------------------------------------
 
@@ -81,8 +87,9 @@ class EntityShell(Generic[S, D]):
     def _result(self) -> Any: ...
 
     @abstractmethod
-    def _carried(self) -> Any:
-        """The input of the next run: the state, the receipts, what else it carries."""
+    def _carried(self, **common: Any) -> Any:
+        """The input of the next run: `common` (state, inbox, receipts, the limit) and
+        what else the entity carries."""
 
     @abstractmethod
     async def _step(self) -> None: ...

@@ -51,13 +51,8 @@ class OpeningWorkflow(EntityShell[OpeningState, OpeningDelivery]):
             opening_id=state.opening_id, status=state.status, placed_case_id=state.placed_case_id
         )
 
-    def _carried(self) -> OpeningInput:
-        return OpeningInput(
-            opening_id=self._state.opening_id,
-            state=self._state,
-            receipts=self._receipts,
-            continue_as_new_after=self._limit,
-        )
+    def _carried(self, **common: Any) -> OpeningInput:
+        return OpeningInput(opening_id=self._state.opening_id, **common)
 
     @workflow.signal(name="opening_event", description="An opening event (OpeningDelivery).")
     def opening_event(self, delivery: OpeningDelivery) -> None:

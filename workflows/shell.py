@@ -16,7 +16,8 @@ with workflow.unsafe.imports_passed_through():
     from core.opening.events import OpeningEvent
     from core.policy import Policy
     from workflows.activity_names import LOAD_POLICY, UNSTORABLE
-    from workflows.case_payloads import Delivery, PersistRequest, Receipt
+    from workflows.case_payloads import Delivery, PersistRequest
+    from workflows.payloads import Receipt
 
 RECEIPT_WAIT = timedelta(minutes=2)
 RECEIPTS_KEPT = 500

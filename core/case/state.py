@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.case.events import Event, JobGoal
 from core.case.stages import DEPARTMENT, Department, Stage
+from core.kernel.effects import Effect as KernelEffect
+from core.kernel.effects import Logged, Message
 from core.kernel.entity import Decision as Decided
 from core.kernel.timeline import FrozenState, TimelineEntry, built
 from core.policy import Policy
@@ -105,39 +107,26 @@ class CaseState(FrozenState):
         return None
 
 
-class LogEvent(BaseModel):
-    """Append an accepted event to the event log (key: case_id, event_id)."""
-
-    model_config = ConfigDict(frozen=True)
+class LogEvent(Logged):
+    """Append an accepted event to the case's event log (key: case_id, event_id)."""
 
     kind: Literal["log_event"] = "log_event"
     event: Event
-    seq: int
-    applied_at: datetime
 
 
-class SendMessage(BaseModel):
-    """Write one outbox message for the case system (key: `message_key`)."""
-
-    model_config = ConfigDict(frozen=True)
+class SendMessage(Message):
+    """One outbox message for the case system."""
 
     kind: Literal["send_message"] = "send_message"
-    message_key: str
     case_id: str
     message_kind: Literal[
         "escalation", "handover_requested", "handover_rejected", "wage_talk", "early_warning"
     ]
     stage: Stage
-    level: int | None = None
-    recipients: tuple[str, ...]
-    text: str
-    due_at: datetime | None = None
 
 
-class RecordRefusal(BaseModel):
+class RecordRefusal(KernelEffect):
     """Remember an event the process refused (key: case_id, event_id, delivery)."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: Literal["record_refusal"] = "record_refusal"
     case_id: str

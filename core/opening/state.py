@@ -7,9 +7,8 @@ continue-as-new, and the persist activity receives the effects as they are.
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from core.case.events import Event
+from core.kernel.effects import Effect, Logged, Message
 from core.kernel.entity import Decision
 from core.kernel.timeline import FrozenState, TimelineEntry
 from core.opening.events import OpeningEvent
@@ -67,38 +66,25 @@ class OpeningState(FrozenState):
         return self.policy.roles.company_service_team if self.policy else None
 
 
-class LogOpeningEvent(BaseModel):
+class LogOpeningEvent(Logged):
     """Append an accepted opening event to its log (key: opening_id, event_id)."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: Literal["log_opening_event"] = "log_opening_event"
     event: OpeningEvent
-    seq: int
-    applied_at: datetime
 
 
-class OpeningMessage(BaseModel):
-    """Write one outbox message about the opening (key: `message_key`)."""
-
-    model_config = ConfigDict(frozen=True)
+class OpeningMessage(Message):
+    """One outbox message about the opening."""
 
     kind: Literal["opening_message"] = "opening_message"
-    message_key: str
     opening_id: str
     message_kind: Literal["opening_escalation"]
     status: OpeningStatus
-    level: int | None = None
-    recipients: tuple[str, ...]
-    text: str
-    due_at: datetime | None = None
 
 
-class SuggestCandidates(BaseModel):
+class SuggestCandidates(Effect):
     """Match the opening against cases in MATCHING; each pair suggested once (key:
     opening_id, case_id)."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: Literal["suggest_candidates"] = "suggest_candidates"
     opening_id: str
