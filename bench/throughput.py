@@ -67,7 +67,7 @@ from temporalio.worker.workflow_sandbox import (  # noqa: E402
 from verdict import load, verdict  # noqa: E402
 
 from activities.db import create_pool  # noqa: E402
-from core.policy import load_policy_book  # noqa: E402
+from activities.policy_file import load_policy_book  # noqa: E402
 from service.config import load_settings  # noqa: E402
 from service.door import IngestReport, ingest  # noqa: E402
 from service.exit import run_main  # noqa: E402

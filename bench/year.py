@@ -58,10 +58,10 @@ from verdict import verdict  # noqa: E402
 from year_cases import CaseWalk, office_hours  # noqa: E402
 from year_openings import opening_lines, openings_for, poisson, working_days  # noqa: E402
 
+from activities.policy_file import load_policy_book  # noqa: E402
 from core.case.events import Event  # noqa: E402
 from core.intake import parse_any  # noqa: E402
 from core.kernel.refusal import Refused  # noqa: E402
-from core.policy import load_policy_book  # noqa: E402
 from service.config import REPO_ROOT  # noqa: E402
 
 POLICY = REPO_ROOT / "policies" / "default.toml"

@@ -39,13 +39,14 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.db import create_pool
+from activities.policy_file import load_policy_book
 from core.case.events import Event
 from core.case.ladder import next_wakeup
 from core.case.stages import Stage
 from core.case.state import CaseState
 from core.intake import parse_event
 from core.kernel.timeline import TimelineEntry
-from core.policy import Policy, load_policy_book
+from core.policy import Policy
 from service.door import send
 from service.wiring import create_worker
 from tests.core_support import (

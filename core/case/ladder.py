@@ -28,7 +28,9 @@ def handover_window_opens(state: CaseState) -> datetime | None:
     if state.expected_fit_for_work_on is None or state.policy is None:
         return None
     tz = state.policy.tz
-    return state.policy.handover_window.before(start_of_day(state.expected_fit_for_work_on, tz), tz)
+    return state.policy.handover_window.before(
+        start_of_day(state.expected_fit_for_work_on, tz), tz, state.policy.off
+    )
 
 
 def stage_deadline(state: CaseState, at: datetime) -> tuple[datetime, DeadlineKind]:
@@ -39,15 +41,19 @@ def stage_deadline(state: CaseState, at: datetime) -> tuple[datetime, DeadlineKi
         assert state.placement_started_on is not None
         start = start_of_day(state.placement_started_on, policy.tz)
         # The due day in the policy's time zone: in UTC it would be the day before.
-        due = policy.after_care[state.followups_held].after(start, policy.tz).astimezone(policy.tz)
+        due = (
+            policy.after_care[state.followups_held]
+            .after(start, policy.tz, policy.off)
+            .astimezone(policy.tz)
+        )
         return end_of_day(due.date(), policy.tz), "follow_up"
     if state.stage is Stage.CV_READINESS and state.cv_complete:
         opens = handover_window_opens(state)
         if opens is not None:
             return max(opens, at), "handover_window"
     if state.stage is Stage.MATCHING and state.proposals:
-        return policy.match_response.after(at, policy.tz), "match_response"
-    return policy.deadlines[state.stage].after(at, policy.tz), "stage"
+        return policy.match_response.after(at, policy.tz, policy.off), "match_response"
+    return policy.deadlines[state.stage].after(at, policy.tz, policy.off), "stage"
 
 
 def with_deadline(state: CaseState, deadline: datetime, kind: DeadlineKind) -> CaseState:
@@ -90,7 +96,7 @@ def _next_rung(state: CaseState) -> datetime | None:
     step = {1: ladder.level_2_after, 2: ladder.level_3_after}.get(
         state.escalation_level, ladder.repeat_after
     )
-    return step.after(state.last_escalation_at or state.deadline, state.policy.tz)
+    return step.after(state.last_escalation_at or state.deadline, state.policy.tz, state.policy.off)
 
 
 def run_ladder(state: CaseState, now: datetime) -> tuple[CaseState, list[Effect]]:

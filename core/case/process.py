@@ -214,7 +214,7 @@ def _paused(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Resul
     if state.paused:
         raise Refused("type", "case is already paused")
     tz = state.policy.tz
-    latest = state.policy.max_pause.after(at, tz)
+    latest = state.policy.max_pause.after(at, tz, state.policy.off)
     if end_of_day(data.review_on, tz) > end_of_day(latest.astimezone(tz).date(), tz):
         raise Refused(
             "data.review_on", f"lies beyond the policy's maximum pause ({state.policy.max_pause})"
