@@ -42,8 +42,8 @@ if (_SCRIPTS := str(Path(__file__).resolve().parent.parent / "scripts")) not in 
 from verdict import verdict
 
 from activities.policy_file import load_policy_book
+from core.case.deadlines import next_wakeup
 from core.case.events import Event
-from core.case.ladder import next_wakeup
 from core.case.process import decide
 from core.case.stages import Stage
 from core.case.state import CaseState, LogEvent, RecordRefusal, SendMessage

@@ -2,7 +2,7 @@
 
 The workflow cannot read the outbox, so the relay signals each outcome (`DeliveryNews`);
 the workflow keeps them in `Deliveries` (carried through continue-as-new) and the details
-say whether the last escalation arrived (core/case/describe.py has the words).
+say whether the last escalation arrived (core/case/words.py has the words).
 """
 
 from datetime import datetime

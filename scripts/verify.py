@@ -24,7 +24,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
 from verdict import verdict
 
-from core.case.ladder import next_wakeup
+from core.case.deadlines import next_wakeup
 from core.case.state import CaseState
 from reports.whatif.exact import (
     case_outbox_keys,

@@ -22,8 +22,8 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from core.case.describe import summary
 from core.case.events import Event
+from core.case.words import summary
 from core.intake import parse_any
 from core.kernel.refusal import Refused
 from core.opening.events import OpeningEvent

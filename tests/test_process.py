@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from core.case.deadlines import next_wakeup
 from core.case.events import Event
-from core.case.ladder import next_wakeup
 from core.case.process import decide
 from core.case.stages import Stage
 from core.case.state import CaseState, LogEvent, RecordRefusal, SendMessage

@@ -15,8 +15,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.case.deadlines import next_wakeup, window_opening
 from core.case.events import DATA_MODELS, Event
-from core.case.ladder import next_wakeup, window_opening
 from core.case.process import decide
 from core.case.stages import Stage
 from core.case.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, SendMessage

@@ -18,7 +18,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.policy_file import load_policy_book
-from core.case.ladder import next_wakeup
+from core.case.deadlines import next_wakeup
 from reports.data import Period
 from reports.whatif.exact import (
     case_outbox_keys,

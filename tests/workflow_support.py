@@ -40,8 +40,8 @@ from temporalio.worker import Worker
 
 from activities.db import create_pool
 from activities.policy_file import load_policy_book
+from core.case.deadlines import next_wakeup
 from core.case.events import Event
-from core.case.ladder import next_wakeup
 from core.case.stages import Stage
 from core.case.state import CaseState
 from core.intake import parse_event

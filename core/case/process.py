@@ -10,13 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from core.case import events as ev
-from core.case.ladder import (
-    enter_handover,
-    handover_due,
-    run_ladder,
-    stage_deadline,
-    with_deadline,
-)
+from core.case.deadlines import handover_due, stage_deadline, with_deadline
+from core.case.ladder import enter_handover, run_ladder
 from core.case.stages import Stage
 from core.case.state import CaseState, Effect, LogEvent, RecordRefusal
 from core.case.words import early_warning, handover_rejected, wage_talk

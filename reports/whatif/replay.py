@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
+from core.case.deadlines import next_wakeup
 from core.case.events import Event
-from core.case.ladder import next_wakeup
 from core.case.process import decide
 from core.case.stages import Stage
 from core.case.state import CaseState, Effect, SendMessage
