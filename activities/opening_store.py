@@ -10,12 +10,11 @@ One call is one transaction; every write is idempotent:
 
 from typing import Any
 
-import asyncpg
 import structlog
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.db import versioned_upsert
+from activities.db import PoolHolder, versioned_upsert
 from activities.matching import candidates_for_opening, opening_row, write_suggestions
 from activities.rows import log_event_sql, log_row, outbox_row, outbox_sql, projection_row
 from core.opening.projection import OpeningProjection
@@ -32,12 +31,7 @@ _JSON_COLUMNS = {"requirements"}
 _PROJECTION = versioned_upsert("opening_projection", _COLUMNS, _JSON_COLUMNS)
 
 
-class OpeningStore:
-    """Holds the connection pool; its method is the worker's opening activity."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
+class OpeningStore(PoolHolder):
     @activity.defn(name=PERSIST_OPENING)
     async def persist_opening(self, request: PersistOpeningRequest) -> int:
         """Write one opening step in one transaction (idempotent: see the module doc);

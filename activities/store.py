@@ -12,12 +12,11 @@ attempt, or one a crashed worker left half-done, changes nothing the second time
 
 from typing import Any
 
-import asyncpg
 import structlog
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.db import versioned_upsert
+from activities.db import PoolHolder, versioned_upsert
 from activities.matching import openings_for_case, write_suggestions
 from activities.rows import log_event_sql, log_row, outbox_row, outbox_sql, projection_row
 from activities.unstorable import NEVER_STORED, unstorable
@@ -47,12 +46,7 @@ _JSON_COLUMNS = {"job_goals", "restrictions", "stages"}
 _PROJECTION = versioned_upsert("case_projection", _PROJECTION_COLUMNS, _JSON_COLUMNS)
 
 
-class CaseStore:
-    """Holds the connection pool; its methods are the worker's activities."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
+class CaseStore(PoolHolder):
     @activity.defn(name=PERSIST_CASE)
     async def persist_case(self, request: PersistRequest) -> None:
         """Write one workflow step in one transaction (idempotent: see the module doc)."""

@@ -202,20 +202,14 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
         )
 
     def _attributes(self) -> list[SearchAttributeUpdate[Any]] | None:
-        if not self._state.opened:
+        state = self._state
+        if not state.opened:
             return None
-        wake = next_wakeup(self._state)
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.CASE_STAGE.value_set(self._state.stage.value),
-            sa.ESCALATION_LEVEL.value_set(self._state.escalation_level),
-            sa.STALLED.value_set(self._state.stalled),
-            sa.NEXT_DEADLINE.value_set(wake) if wake else sa.NEXT_DEADLINE.value_unset(),
+        own: list[SearchAttributeUpdate[Any]] = [
+            sa.CASE_STAGE.value_set(state.stage.value),
+            sa.ESCALATION_LEVEL.value_set(state.escalation_level),
+            sa.STALLED.value_set(state.stalled),
         ]
-        for key, value in (
-            (sa.DEPARTMENT, self._state.department),
-            (sa.OWNER, self._state.owner),
-            (sa.MUNICIPALITY, self._state.municipality),
-            (sa.OUTCOME, self._state.outcome),
-        ):
-            updates.append(key.value_set(str(value)) if value else key.value_unset())
-        return updates
+        names = [(sa.DEPARTMENT, state.department), (sa.OWNER, state.owner)]
+        names += [(sa.MUNICIPALITY, state.municipality), (sa.OUTCOME, state.outcome)]
+        return sa.shown(own, next_wakeup(state), names)

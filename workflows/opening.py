@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from core.opening.process import OPENING, next_opening_wakeup
@@ -92,20 +92,18 @@ class OpeningWorkflow(EntityShell[OpeningState, OpeningDelivery]):
         self._show()
 
     def _attributes(self) -> list[SearchAttributeUpdate[Any]] | None:
-        if not self._state.registered:
+        state = self._state
+        if not state.registered:
             return None
-        wake = next_opening_wakeup(self._state)
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.OPENING_STATUS.value_set(self._state.status),
-            sa.ESCALATION_LEVEL.value_set(self._state.escalation_level),
-            sa.NEXT_DEADLINE.value_set(wake) if wake else sa.NEXT_DEADLINE.value_unset(),
+        own: list[SearchAttributeUpdate[Any]] = [
+            sa.OPENING_STATUS.value_set(state.status),
+            sa.ESCALATION_LEVEL.value_set(state.escalation_level),
         ]
-        for key, value in (
-            (sa.OPENING_KIND, self._state.kind),
-            (sa.EMPLOYER, self._state.employer),
-            (sa.OWNER, self._state.owner),
-            (sa.MUNICIPALITY, self._state.municipality),
+        names: list[tuple[SearchAttributeKey[str], object]] = [
+            (sa.OPENING_KIND, state.kind),
+            (sa.EMPLOYER, state.employer),
+            (sa.OWNER, state.owner),
+            (sa.MUNICIPALITY, state.municipality),
             (sa.DEPARTMENT, "company_service"),
-        ):
-            updates.append(key.value_set(value) if value else key.value_unset())
-        return updates
+        ]
+        return sa.shown(own, next_opening_wakeup(state), names)
