@@ -15,7 +15,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from core.ids import CaseId, EventId, StaffId
+from core.ids import CaseId, EventId, OpeningId, StaffId
 from core.kernel.contract import ByType, Envelope, Frozen, Hours, Name, Text, unique
 
 Score = Annotated[int, Field(ge=1, le=10)]
@@ -66,19 +66,19 @@ OpeningKind = Literal["recruitment", "internship", "wage_subsidy", "small_job", 
 
 
 class MatchProposed(Frozen):
-    opening_id: StaffId
+    opening_id: OpeningId
     kind: OpeningKind
     employer: Name
     leads_to_paid_job: bool | None = None
 
 
 class MatchDeclined(Frozen):
-    opening_id: StaffId
+    opening_id: OpeningId
     reason: Text
 
 
 class PlacementStarted(Frozen):
-    opening_id: StaffId
+    opening_id: OpeningId
     started_on: date
     hours_per_week: Hours
 
