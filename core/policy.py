@@ -38,7 +38,7 @@ class Ladder(BaseModel):
 
     @model_validator(mode="after")
     def _repeat_moves_on(self) -> "Ladder":
-        # A zero (or negative) repeat would owe endless reminders: the clock would never stop.
+        # A zero (or negative) repeat would owe endless reminders: the ladder would never stop.
         if self.repeat_after.amount < 1:
             raise ValueError("repeat_after: must be longer than zero")
         return self

@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
         unstorable_reason,
     )
 
-# When the clock is already overdue after a batch (a backlog sent late), wait this long
+# When the ladder is already overdue after a batch (a backlog sent late), wait this long
 # for the rest of the backlog before firing escalations it might make moot.
 BACKLOG_SETTLE = timedelta(seconds=5)
 # Patch (see README, "Changing the workflow"): opening suggestions for a case entering
@@ -153,7 +153,7 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
         except ActivityError as err:
             if (reason := unstorable_reason(err)) is None:
                 raise
-            if not batch:  # only the clock's effects, which the core made: nothing to refuse
+            if not batch:  # only the ladder's effects, which the core made: nothing to refuse
                 workflow.logger.error("case %s: a step the database cannot store", start.case_id)
                 return None
             self._state = start

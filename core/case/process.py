@@ -100,7 +100,7 @@ def _job_goal_talk(state: CaseState, data: ev.EventData, at: datetime, _: str) -
 def _cv_updated(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
     assert isinstance(data, ev.CvUpdated)
     state = state.model_copy(update={"cv_complete": data.complete})
-    # Any CV news in CV_READINESS restarts its clock (and an incomplete CV closes the window).
+    # Any CV news in CV_READINESS restarts its deadline (and an incomplete CV closes the window).
     return _advance(state, at, refresh=state.stage is Stage.CV_READINESS)
 
 
@@ -262,7 +262,7 @@ def _enter(state: CaseState, stage: Stage, at: datetime) -> Result:
 
 
 def _restart(state: CaseState, at: datetime) -> Result:
-    """Progress inside a stage: the stage's clock starts again from this event."""
+    """Progress inside a stage: the stage's deadline starts again from this event."""
     if state.paused:
         return state, []
     deadline, kind = stage_deadline(state, at)
