@@ -65,10 +65,7 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseResult:
-        result: CaseResult = await self._loop()
-        return result
-
-    def _result(self) -> CaseResult:
+        await self._loop()
         state = self._state
         return CaseResult(case_id=state.case_id, outcome=state.outcome, events_applied=state.seq)
 

@@ -61,8 +61,9 @@ class EntityShell(Generic[S, D]):
         self._receipts: dict[str, Receipt] = dict(receipts)
         self._shown: list[SearchAttributeUpdate[Any]] = []
 
-    async def _loop(self) -> Any:
-        """Run until the entity closes (its result) or the history grows long."""
+    async def _loop(self) -> None:
+        """Run until the entity closes (then return) or the history grows long (then
+        continue as new)."""
         self._show()
         while True:
             await self._wait()
@@ -70,7 +71,7 @@ class EntityShell(Generic[S, D]):
             if self._state.closed and not self._inbox:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self._inbox:
-                    return self._result()
+                    return
             elif history_is_long(self._limit) and not self._inbox:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 carried = self._carried(
@@ -82,9 +83,6 @@ class EntityShell(Generic[S, D]):
                 workflow.continue_as_new(carried)
 
     # --- what each entity says ------------------------------------------------------
-
-    @abstractmethod
-    def _result(self) -> Any: ...
 
     @abstractmethod
     def _carried(self, **common: Any) -> Any:

@@ -42,10 +42,7 @@ class OpeningWorkflow(EntityShell[OpeningState, OpeningDelivery]):
 
     @workflow.run
     async def run(self, inp: OpeningInput) -> OpeningResult:
-        result: OpeningResult = await self._loop()
-        return result
-
-    def _result(self) -> OpeningResult:
+        await self._loop()
         state = self._state
         return OpeningResult(
             opening_id=state.opening_id, status=state.status, placed_case_id=state.placed_case_id
