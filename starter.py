@@ -23,8 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.describe import describe, plain
-from core.state import CaseState
+from core.case.state import CaseState
+from core.case.words import status
+from core.kernel.words import as_json
 from reports import cli as report_cli
 from reports.whatif import cli as whatif_cli
 from service.config import load_settings
@@ -35,7 +36,7 @@ from service.opening_door import opening_status
 from service.relay import cli as outbox_cli
 from service.relay.ops import escalation_line
 from service.temporal import MissingPayloadKey, connect
-from workflows.messages import workflow_id
+from workflows.case_payloads import workflow_id
 
 PROGRESS_FROM = 200  # lines: a shorter batch is done before a bar would help
 
@@ -144,7 +145,7 @@ def _print_report(report: IngestReport) -> None:
         print(f"line {line}: sent, but the case did not confirm it in time; check its status")
 
 
-async def _status(client: Client, case_id: str, as_json: bool, database_url: str | None) -> int:
+async def _status(client: Client, case_id: str, json_wanted: bool, database_url: str | None) -> int:
     handle = client.get_workflow_handle(workflow_id(case_id))
     try:
         state = await handle.query("state", result_type=CaseState)
@@ -153,12 +154,10 @@ async def _status(client: Client, case_id: str, as_json: bool, database_url: str
             print(f"no case {case_id}", file=sys.stderr)
             return 1
         raise
-    if as_json:
-        print(state.model_dump_json(indent=2, exclude={"held"}))
+    if json_wanted:
+        print(as_json(state))
         return 0
-    print(f"Case {case_id} ({state.municipality or 'not opened yet'})\n")
-    tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
-    print(plain(describe(state), state.timeline, tz))
+    print(status(state))
     delivery = await escalation_line(database_url, case_id)
     if delivery:
         print(f"\n{delivery}")

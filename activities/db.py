@@ -21,3 +21,10 @@ def versioned_upsert(table: str, columns: tuple[str, ...], json_columns: set[str
         f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}, updated_at = now() "
         f"WHERE {table}.version < EXCLUDED.version"
     )
+
+
+class PoolHolder:
+    """Holds the connection pool; a store's methods are the worker's activities."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool

@@ -14,10 +14,10 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from activities.names import WRITE_DIGEST
 from core.digest import DUE_WITHIN, DigestLine, digest_key, digest_text
 from service.metrics import count_digests
-from workflows.digest_messages import DigestRequest, DigestResult
+from workflows.activity_names import WRITE_DIGEST
+from workflows.digest_payloads import DigestRequest, DigestResult
 
 log = structlog.get_logger("activities.digest")
 

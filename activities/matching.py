@@ -15,9 +15,9 @@ from typing import Any
 import asyncpg
 
 from core import matching as m
+from core.case.projection import Projection
 from core.matching import Fit
-from core.opening_words import suggestion_text
-from core.projection import Projection
+from core.opening.words import suggestion_text
 
 MAX_SUGGESTIONS = 10  # per opening registered, and per case entering MATCHING
 

@@ -8,42 +8,30 @@ One call is one transaction; every write is idempotent:
 - match_suggestion:   key (opening_id, case_id), insert-or-nothing
 """
 
-import json
 from typing import Any
 
-import asyncpg
 import structlog
+from pydantic import BaseModel
 from temporalio import activity
 
-from activities.db import versioned_upsert
+from activities.db import PoolHolder, versioned_upsert
 from activities.matching import candidates_for_opening, opening_row, write_suggestions
-from activities.names import PERSIST_OPENING
-from core.opening_state import LogOpeningEvent, OpeningMessage, OpeningProjection
-from workflows.opening_messages import PersistOpeningRequest
+from activities.rows import log_event_sql, log_row, outbox_row, outbox_sql, projection_row
+from core.opening.projection import OpeningProjection
+from core.opening.state import LogOpeningEvent, OpeningMessage
+from workflows.activity_names import PERSIST_OPENING
+from workflows.opening_payloads import PersistOpeningRequest
 
 log = structlog.get_logger("activities.opening_store")
 
-_LOG_EVENT = """
-INSERT INTO opening_event (opening_id, event_id, seq, type, occurred_at, applied_at, data)
-VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
-ON CONFLICT (opening_id, event_id) DO NOTHING
-"""
-_OUTBOX = """
-INSERT INTO outbox (message_key, opening_id, kind, stage, level, recipients, message, due_at)
-VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
-ON CONFLICT (message_key) DO NOTHING
-"""
+_LOG_EVENT = log_event_sql("opening")
+_OUTBOX = outbox_sql("opening", returning=False)
 _COLUMNS = tuple(OpeningProjection.model_fields)
 _JSON_COLUMNS = {"requirements"}
 _PROJECTION = versioned_upsert("opening_projection", _COLUMNS, _JSON_COLUMNS)
 
 
-class OpeningStore:
-    """Holds the connection pool; its method is the worker's opening activity."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
+class OpeningStore(PoolHolder):
     @activity.defn(name=PERSIST_OPENING)
     async def persist_opening(self, request: PersistOpeningRequest) -> int:
         """Write one opening step in one transaction (idempotent: see the module doc);
@@ -80,38 +68,12 @@ class OpeningStore:
 def _log_row(effect: LogOpeningEvent) -> tuple[Any, ...]:
     event = effect.event
     data = event.data.model_dump(mode="json", exclude_none=True)
-    return (
-        event.opening_id,
-        event.event_id,
-        effect.seq,
-        event.type,
-        event.occurred_at,
-        effect.applied_at,
-        json.dumps(data),
-    )
+    return log_row(event.opening_id, event, effect.seq, effect.applied_at, data)
 
 
 def _outbox_row(message: OpeningMessage) -> tuple[Any, ...]:
-    return (
-        message.message_key,
-        message.opening_id,
-        message.message_kind,
-        message.status,
-        message.level,
-        json.dumps(list(message.recipients)),
-        message.text,
-        message.due_at,
-    )
+    return outbox_row(message, message.opening_id, message.status)
 
 
-def _projection_row(projection: OpeningProjection) -> list[Any]:
-    values = projection.model_dump(mode="python")
-    row: list[Any] = []
-    for column in _COLUMNS:
-        value = values[column]
-        if column in _JSON_COLUMNS:
-            value = json.dumps(list(value))
-        elif column == "blocked_restrictions":
-            value = list(value)
-        row.append(value)
-    return row
+def _projection_row(projection: BaseModel) -> list[Any]:
+    return projection_row(projection, _COLUMNS, _JSON_COLUMNS)

@@ -5,12 +5,14 @@ in the case's history, and the case keeps that snapshot for life. The file is re
 it changes, so an edit reaches every case opened after it without a worker restart.
 """
 
+from datetime import date
 from pathlib import Path
 
 from temporalio import activity
 
-from activities.names import LOAD_POLICY
-from core.policy import Policy, PolicyBook, load_policy_book
+from activities import policy_file
+from core.policy import Policy, PolicyBook
+from workflows.activity_names import LOAD_POLICY
 
 
 class PolicySource:
@@ -23,10 +25,12 @@ class PolicySource:
     def _check(self) -> PolicyBook:
         mtime = self._path.stat().st_mtime
         if self._book is None or mtime != self._mtime:
-            self._book, self._mtime = load_policy_book(self._path), mtime
+            self._book, self._mtime = policy_file.load_policy_book(self._path), mtime
         return self._book
 
     @activity.defn(name=LOAD_POLICY)
     async def load_policy(self, municipality: str) -> Policy:
-        """The municipality's policy (the default one where it has none). Read-only."""
-        return self._check().for_municipality(municipality)
+        """The municipality's policy (the default one where it has none), with the
+        holidays of the years around today. Read-only."""
+        policy = self._check().for_municipality(municipality)
+        return policy_file.with_holidays(policy, date.today())

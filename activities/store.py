@@ -10,36 +10,26 @@ attempt, or one a crashed worker left half-done, changes nothing the second time
                    'match/<opening>/<case>' (a case entering MATCHING gets open openings)
 """
 
-import json
 from typing import Any
 
-import asyncpg
 import structlog
+from pydantic import BaseModel
 from temporalio import activity
 
-from activities.db import versioned_upsert
+from activities.db import PoolHolder, versioned_upsert
 from activities.matching import openings_for_case, write_suggestions
-from activities.names import PERSIST_CASE, SUGGEST_OPENINGS
+from activities.rows import log_event_sql, log_row, outbox_row, outbox_sql, projection_row
 from activities.unstorable import NEVER_STORED, unstorable
-from core.events import json_data
-from core.projection import Projection
-from core.state import LogEvent, RecordRefusal, SendMessage
+from core.case.events import json_data
+from core.case.state import LogEvent, RecordRefusal, SendMessage
 from service.metrics import count_escalation, count_refusal
-from workflows.messages import PersistRequest, SuggestRequest
+from workflows.activity_names import PERSIST_CASE, SUGGEST_OPENINGS
+from workflows.case_payloads import PersistRequest, SuggestRequest
 
 log = structlog.get_logger("activities.store")
 
-_LOG_EVENT = """
-INSERT INTO case_event (case_id, event_id, seq, type, occurred_at, applied_at, data)
-VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
-ON CONFLICT (case_id, event_id) DO NOTHING
-"""
-_OUTBOX = """
-INSERT INTO outbox (message_key, case_id, kind, stage, level, recipients, message, due_at)
-VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
-ON CONFLICT (message_key) DO NOTHING
-RETURNING message_key
-"""
+_LOG_EVENT = log_event_sql("case")
+_OUTBOX = outbox_sql("case", returning=True)
 _REFUSAL = """
 INSERT INTO refused_event (case_id, event_id, delivery, field, reason, refused_at)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -56,12 +46,7 @@ _JSON_COLUMNS = {"job_goals", "restrictions", "stages"}
 _PROJECTION = versioned_upsert("case_projection", _PROJECTION_COLUMNS, _JSON_COLUMNS)
 
 
-class CaseStore:
-    """Holds the connection pool; its methods are the worker's activities."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
+class CaseStore(PoolHolder):
     @activity.defn(name=PERSIST_CASE)
     async def persist_case(self, request: PersistRequest) -> None:
         """Write one workflow step in one transaction (idempotent: see the module doc)."""
@@ -142,28 +127,11 @@ def _log_step(
 
 def _log_row(effect: LogEvent) -> tuple[Any, ...]:
     event = effect.event
-    return (
-        event.case_id,
-        event.event_id,
-        effect.seq,
-        event.type,
-        event.occurred_at,
-        effect.applied_at,
-        json.dumps(json_data(event)),
-    )
+    return log_row(event.case_id, event, effect.seq, effect.applied_at, json_data(event))
 
 
 def _outbox_row(message: SendMessage) -> tuple[Any, ...]:
-    return (
-        message.message_key,
-        message.case_id,
-        message.message_kind,
-        message.stage.value,
-        message.level,
-        json.dumps(list(message.recipients)),
-        message.text,
-        message.due_at,
-    )
+    return outbox_row(message, message.case_id, message.stage.value)
 
 
 def _refusal_row(refusal: RecordRefusal) -> tuple[Any, ...]:
@@ -179,12 +147,5 @@ def _refusal_row(refusal: RecordRefusal) -> tuple[Any, ...]:
     )
 
 
-def _projection_row(projection: Projection) -> list[Any]:
-    values = projection.model_dump(mode="python")
-    row = []
-    for column in _PROJECTION_COLUMNS:
-        value = values[column]
-        if column in _JSON_COLUMNS:
-            value = json.dumps(projection.model_dump(mode="json")[column])
-        row.append(value)
-    return row
+def _projection_row(projection: BaseModel) -> list[Any]:
+    return projection_row(projection, _PROJECTION_COLUMNS, _JSON_COLUMNS)

@@ -17,8 +17,8 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.names import UNSTORABLE
 from service.metrics import count_unstorable
+from workflows.activity_names import UNSTORABLE
 
 log = structlog.get_logger("activities.unstorable")
 

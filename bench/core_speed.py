@@ -9,7 +9,7 @@ The year (bench/year.py, three municipalities) is generated once by this tree an
 to a file; the earlier commit is unpacked with `git archive` into a temporary folder and
 measured there in a subprocess running this same file with that folder first on the
 path, so both time the very same lines. Each case's lines go through
-`core.intake.parse_event` and `core.process.decide` in order (the municipality's policy
+`core.intake.parse_event` and `core.case.process.decide` in order (the municipality's policy
 looked up once, as the worker's activity answers it), then the clock runs to now. Times are
 the process's CPU time, best of --repeat runs: the machine is shared, and waiting for a
 core is not the core's cost.
@@ -36,10 +36,10 @@ def measure(lines_file: Path, now: datetime, repeat: int, no_gc: bool) -> dict[s
     if no_gc:  # as the what-if runs it (reports/whatif/cli.py)
         gc.freeze()
         gc.disable()
+    from activities.policy_file import load_policy_book
+    from core.case.process import decide
+    from core.case.state import CaseState
     from core.intake import parse_event
-    from core.policy import load_policy_book
-    from core.process import decide
-    from core.state import CaseState
 
     book = load_policy_book(_root_of(parse_event) / "policies" / "default.toml")
     by_case: dict[str, list[str]] = {}

@@ -1,6 +1,6 @@
 """Realistic event batches for the crash test and the benchmark, and what they must produce.
 
-`generate` walks each case through the process with the pure core (`core.process.decide`),
+`generate` walks each case through the process with the pure core (`core.case.process.decide`),
 choosing at every step an event a job centre would plausibly send next for the stage the
 case is in: case_opened, job_goal_talk_held, cv_updated, fit_for_work_expected/declared,
 handover_accepted/rejected, match_proposed/declined, placement_started, progression_scored,
@@ -41,13 +41,14 @@ if (_SCRIPTS := str(Path(__file__).resolve().parent.parent / "scripts")) not in 
 
 from verdict import verdict
 
-from core.clock import next_wakeup
-from core.events import Event
+from activities.policy_file import load_policy_book
+from core.case.deadlines import next_wakeup
+from core.case.events import Event
+from core.case.process import decide
+from core.case.stages import Stage
+from core.case.state import CaseState, LogEvent, RecordRefusal, SendMessage
 from core.intake import parse_event
-from core.policy import PolicyBook, load_policy_book
-from core.process import decide
-from core.stages import Stage
-from core.state import CaseState, LogEvent, RecordRefusal, SendMessage
+from core.policy import PolicyBook
 from service.config import REPO_ROOT
 
 TZ = ZoneInfo("Europe/Copenhagen")

@@ -40,12 +40,13 @@ from temporalio.client import (  # noqa: E402
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy  # noqa: E402
 from temporalio.service import RPCError  # noqa: E402
 
-from core.events import Event  # noqa: E402
+from core.case.events import Event  # noqa: E402
 from core.intake import parse_event  # noqa: E402
 from service.door import send  # noqa: E402
 from service.exit import run_main  # noqa: E402
 from workflows.case import CaseWorkflow  # noqa: E402
-from workflows.messages import SUBMIT_UPDATE, CaseInput, Delivery, Receipt, workflow_id  # noqa: E402
+from workflows.case_payloads import SUBMIT_UPDATE, CaseInput, Delivery, workflow_id  # noqa: E402
+from workflows.payloads import Receipt  # noqa: E402
 
 _NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")  # digits could form a CPR-like id
 Path_ = Callable[[Client, str, Event], Awaitable[Receipt]]

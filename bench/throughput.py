@@ -67,14 +67,14 @@ from temporalio.worker.workflow_sandbox import (  # noqa: E402
 from verdict import load, verdict  # noqa: E402
 
 from activities.db import create_pool  # noqa: E402
-from core.policy import load_policy_book  # noqa: E402
+from activities.policy_file import load_policy_book  # noqa: E402
 from service.config import load_settings  # noqa: E402
 from service.door import IngestReport, ingest  # noqa: E402
 from service.exit import run_main  # noqa: E402
 from service.logs import configure_logging  # noqa: E402
 from service.temporal import connect  # noqa: E402
 from service.wiring import PASSTHROUGH, create_worker  # noqa: E402
-from workflows.messages import workflow_id  # noqa: E402
+from workflows.case_payloads import workflow_id  # noqa: E402
 
 HISTORY_SAMPLE = 40
 AIM = 0.8  # case events per second over minimal workflows per second
@@ -164,9 +164,7 @@ async def phase_cases(
     await ingest(client, queue, warm.lines, args.concurrency)
     batch = generate(args.cases, args.seed, tag=tag, policy_path=REPO_ROOT / POLICY)
     expected = replay(batch.lines, load_policy_book(batch.policy_path), batch.now)
-    applied = await rows(
-        db, "SELECT count(*) FROM case_event WHERE case_id LIKE $1", f"K-{tag}-%"
-    )
+    applied = await rows(db, "SELECT count(*) FROM case_event WHERE case_id LIKE $1", f"K-{tag}-%")
     before = meter.read()
     started = time.monotonic()
     report: IngestReport = await ingest(client, queue, batch.lines, args.concurrency)
@@ -190,8 +188,11 @@ async def phase_cases(
         "duplicates": report.duplicate,
         "refused": len(report.refused),
         "unconfirmed": len(report.unconfirmed),
-        "accepted, duplicates, refused (pure core)": [expected.accepted,
-            expected.outcomes["duplicate"], expected.outcomes["refused"]],
+        "accepted, duplicates, refused (pure core)": [
+            expected.accepted,
+            expected.outcomes["duplicate"],
+            expected.outcomes["refused"],
+        ],
         "case_event rows": logged,
         "ingest returned after (s)": round(ingested, 2),
         "all applied after (s)": round(elapsed, 2),

@@ -36,8 +36,8 @@ from feed_year import fresh_database  # noqa: E402
 from generate import replay  # noqa: E402
 from year import generate_year  # noqa: E402
 
+from activities.policy_file import load_policy_book  # noqa: E402
 from activities.store import _LOG_EVENT, _log_row  # noqa: E402
-from core.policy import load_policy_book  # noqa: E402
 from reports.data import TZ  # noqa: E402
 from service.exit import run_main  # noqa: E402
 from service.postgres import migrate  # noqa: E402

@@ -3,7 +3,7 @@
   python bench/year.py --out .data/year     # openings.jsonl and events.jsonl, checked
   python scripts/feed_year.py               # generate, feed through the door, report
 
-Every case is walked through the pure core (`core.process.decide`), so each event is one
+Every case is walked through the pure core (`core.case.process.decide`), so each event is one
 the real service accepts, in business-time order; the handover happens when the core says
 (fit declared, or the window before the expected fit date opening by itself). The draws,
 in calendar days, with events on weekdays between 08:00 and 15:45:
@@ -58,9 +58,10 @@ from verdict import verdict  # noqa: E402
 from year_cases import CaseWalk, office_hours  # noqa: E402
 from year_openings import opening_lines, openings_for, poisson, working_days  # noqa: E402
 
-from core.events import Event  # noqa: E402
-from core.intake import RefusedEvent, parse_any  # noqa: E402
-from core.policy import load_policy_book  # noqa: E402
+from activities.policy_file import load_policy_book  # noqa: E402
+from core.case.events import Event  # noqa: E402
+from core.intake import parse_any  # noqa: E402
+from core.kernel.refusal import Refused  # noqa: E402
 from service.config import REPO_ROOT  # noqa: E402
 
 POLICY = REPO_ROOT / "policies" / "default.toml"
@@ -109,7 +110,7 @@ def problems(year: Year) -> list[str]:
     for line in year.registrations + year.events:
         try:
             event = parse_any(line)
-        except RefusedEvent as refused:
+        except Refused as refused:
             out.append(f"intake refuses {line[:80]}: {refused}")
             continue
         out += [f"event id {event.event_id} used twice"] * (event.event_id in ids)

@@ -2,7 +2,7 @@
 
 The workflow cannot read the outbox, so the relay signals each outcome (`DeliveryNews`);
 the workflow keeps them in `Deliveries` (carried through continue-as-new) and the details
-say whether the last escalation arrived (core/describe.py has the words).
+say whether the last escalation arrived (core/case/words.py has the words).
 """
 
 from datetime import datetime
@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from core.state import Effect, SendMessage
+from core.case.state import Effect, SendMessage
 
 ESCALATION = "escalation"
 KEPT = 8  # escalations whose outcome is kept; the details need only the last

@@ -11,8 +11,9 @@ from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays
 from pydantic import BaseModel, ConfigDict, model_validator
+
+from core.calendar_dk import COMPUTED, Holidays
 
 Unit = Literal["seconds", "minutes", "hours", "days", "weeks", "working_days"]
 
@@ -46,54 +47,42 @@ class Duration(BaseModel):
         unit = self.unit.replace("_", " ")
         return f"{self.amount} {unit[:-1] if self.amount == 1 else unit}"
 
-    def after(self, start: datetime, tz: ZoneInfo) -> datetime:
-        """The moment this duration after `start` ends (aware, in UTC)."""
-        return self._shift(start, tz, 1)
+    def after(self, start: datetime, tz: ZoneInfo, off: Holidays = COMPUTED) -> datetime:
+        """The moment this duration after `start` ends (aware, in UTC); working days skip
+        weekends and the holidays `off`."""
+        return self._shift(start, tz, 1, off)
 
-    def before(self, end: datetime, tz: ZoneInfo) -> datetime:
+    def before(self, end: datetime, tz: ZoneInfo, off: Holidays = COMPUTED) -> datetime:
         """The moment this duration before `end` begins (aware, in UTC)."""
-        return self._shift(end, tz, -1)
+        return self._shift(end, tz, -1, off)
 
-    def _shift(self, start: datetime, tz: ZoneInfo, sign: int) -> datetime:
+    def _shift(self, start: datetime, tz: ZoneInfo, sign: int, off: Holidays) -> datetime:
         amount = sign * self.amount
         if self.unit in ("seconds", "minutes", "hours"):
             # In UTC: on a zone-aware start Python would add wall-clock time across DST.
             return start.astimezone(_UTC) + timedelta(**{self.unit: amount})
         local = start.astimezone(tz)
         if self.unit == "working_days":
-            day = add_working_days(local.date(), amount)
+            day = add_working_days(local.date(), amount, off)
         else:
             day = local.date() + timedelta(days=amount * (7 if self.unit == "weeks" else 1))
         return datetime.combine(day, local.timetz().replace(tzinfo=None), tz).astimezone(_UTC)
 
 
-@cache
-def _danish_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("DK", years=year).keys())
-
-
-# Workflows count working days inside Temporal's sandbox, which forbids what `holidays`
-# does on first use of a year (gettext, locale.normalize): every workflow task would fail.
-# So the years a case can reach (intake keeps dates in 2000-2099) are computed here, at
-# import, outside the sandbox (the worker passes `core` through). About 50 ms.
-for _year in range(2000, 2102):
-    _danish_holidays(_year)
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _danish_holidays(day.year)
+def is_working_day(day: date, off: Holidays = COMPUTED) -> bool:
+    return day.weekday() < 5 and day not in off
 
 
 @cache  # pure, and the same few hundred days come up all year
-def add_working_days(start: date, count: int) -> date:
+def add_working_days(start: date, count: int, off: Holidays = COMPUTED) -> date:
     """The `count`-th Danish working day after `start` (before it when `count` < 0);
-    weekends and public holidays are skipped."""
+    weekends and the public holidays `off` are skipped."""
     step = timedelta(days=1 if count >= 0 else -1)
     day = start
     remaining = abs(count)
     while remaining > 0:
         day += step
-        if is_working_day(day):
+        if is_working_day(day, off):
             remaining -= 1
     return day
 

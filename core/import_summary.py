@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.messages import when
+from core.kernel.timeline import when
 
 LISTED = 50  # messages named one by one; the rest are counted
 

@@ -9,11 +9,12 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from core.case.events import DATA_MODELS, Event, MatchProposed, RawEvent
 from core.cpr import find_cpr
-from core.events import DATA_MODELS, Event, MatchProposed, RawEvent
-from core.opening_events import (
+from core.kernel.refusal import Refusal, Refused
+from core.opening.events import (
     OPENING_DATA_MODELS,
     OpeningEvent,
     OpeningRegistered,
@@ -49,49 +50,33 @@ _TOO_BIG = "not valid JSON (a number too long or nesting too deep to read)"
 _CPR_REASON = "holds a CPR-like number; send no personal identity numbers"
 
 
-class Refusal(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.reason}"
-
-
-class RefusedEvent(ValueError):
-    def __init__(self, refusals: list[Refusal]) -> None:
-        super().__init__("; ".join(str(r) for r in refusals))
-        self.refusals = refusals
-
-
 def parse_event(raw: str | bytes | dict[str, Any]) -> Event:
-    """Validate one case event; raise `RefusedEvent` naming every problem found."""
+    """Validate one case event; raise `Refused` naming every problem found."""
     event = parse_any(raw)
     if not isinstance(event, Event):
-        raise RefusedEvent([Refusal(field="type", reason="an opening event, not a case event")])
+        raise Refused.every([Refusal(field="type", reason="an opening event, not a case event")])
     return event
 
 
 def parse_any(
     raw: str | bytes | dict[str, Any], served: Collection[str] | None = None
 ) -> Event | OpeningEvent:
-    """Validate one event of either kind (the door routes by `type`); raise `RefusedEvent`
+    """Validate one event of either kind (the door routes by `type`); raise `Refused`
     naming every problem found. `served`: the municipalities an event may name (core/places)."""
     obj = _load(raw)
     if _deeper_than(obj, _MAX_DEPTH):
-        raise RefusedEvent([Refusal(field="<line>", reason=_TOO_DEEP)])
+        raise Refused.every([Refusal(field="<line>", reason=_TOO_DEEP)])
     if unfit := [Refusal(field=f, reason=r) for f, r in unstorable(obj)]:
-        raise RefusedEvent(unfit)  # text the store cannot hold (core/storable.py)
+        raise Refused.every(unfit)  # text the store cannot hold (core/storable.py)
     cpr_fields = list(find_cpr(obj))
     if cpr_fields:
-        raise RefusedEvent([Refusal(field=f, reason=_CPR_REASON) for f in cpr_fields])
+        raise Refused.every([Refusal(field=f, reason=_CPR_REASON) for f in cpr_fields])
     kind = obj.get("type")
     if kind is None:
-        raise RefusedEvent([Refusal(field="type", reason="is required")])
+        raise Refused.every([Refusal(field="type", reason="is required")])
     known = {**DATA_MODELS, **OPENING_DATA_MODELS}
     if not isinstance(kind, str) or kind not in known:
-        raise RefusedEvent(
+        raise Refused.every(
             [Refusal(field="type", reason=f"unknown event type; one of {', '.join(known)}")]
         )
     event = _validate(kind, obj)
@@ -99,7 +84,7 @@ def parse_any(
     if place := municipality_problem(event, served):
         problems.append(Refusal(field=MUNICIPALITY_FIELD, reason=place))
     if problems:
-        raise RefusedEvent(problems)
+        raise Refused.every(problems)
     return event
 
 
@@ -109,7 +94,7 @@ def contract_refusals(event: Event | OpeningEvent) -> list[Refusal]:
     dates out of range and facts dated after the event. Empty when the contract accepts it."""
     try:
         parse_any(event.model_dump(mode="json", exclude_none=True))
-    except RefusedEvent as refused:
+    except Refused as refused:
         return refused.refusals
     return []
 
@@ -121,13 +106,15 @@ def _load(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
         obj = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8"
-        raise RefusedEvent([Refusal(field="<line>", reason=f"not valid JSON ({reason})")]) from None
+        raise Refused.every(
+            [Refusal(field="<line>", reason=f"not valid JSON ({reason})")]
+        ) from None
     except (ValueError, RecursionError):
         # An integer of thousands of digits, or nesting deeper than the parser's stack: a
         # hostile line must be refused like any other, not crash the door that reads it.
-        raise RefusedEvent([Refusal(field="<line>", reason=_TOO_BIG)]) from None
+        raise Refused.every([Refusal(field="<line>", reason=_TOO_BIG)]) from None
     if not isinstance(obj, dict):
-        raise RefusedEvent([Refusal(field="<line>", reason="must be a JSON object")])
+        raise Refused.every([Refusal(field="<line>", reason="must be a JSON object")])
     return obj
 
 
@@ -164,7 +151,7 @@ def _validate(kind: str, obj: dict[str, Any]) -> Event | OpeningEvent:
         if "data" in obj:
             refusals += _refusals(error, prefix="data")
     if refusals:
-        raise RefusedEvent(list(dict.fromkeys(refusals)))
+        raise Refused.every(list(dict.fromkeys(refusals)))
     if opening:
         return OpeningEvent.model_validate({**obj, "data": model})
     return Event.model_validate({**obj, "data": model})

@@ -7,8 +7,8 @@ it must be one of a known list, and a refusal names the list (the caseworker's f
 
 from collections.abc import Collection
 
-from core.events import CaseOpened, Event
-from core.opening_events import OpeningEvent, OpeningRegistered
+from core.case.events import CaseOpened, Event
+from core.opening.events import OpeningEvent, OpeningRegistered
 
 MUNICIPALITY_FIELD = "data.municipality"
 

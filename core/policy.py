@@ -1,4 +1,5 @@
-"""Deadline and escalation policy, per municipality, from a TOML file the operators own.
+"""Deadline and escalation policy, per municipality, as the operators' TOML file has it
+(read by activities/policy_file.py).
 
 The file has a `[default]` table and optional `[municipalities."<name>"]` tables that
 override any of its keys. A case takes a snapshot of its municipality's policy when it
@@ -7,15 +8,15 @@ opens (see `Policy.version`), so editing the file never changes a running case's
 
 import hashlib
 import json
-import tomllib
-from pathlib import Path
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.calendar_dk import Holidays, carried
+from core.case.stages import Stage
 from core.durations import Duration
-from core.stages import Stage
 
 _DEADLINE_STAGES = (
     Stage.JOB_GOAL_TALK,
@@ -37,7 +38,7 @@ class Ladder(BaseModel):
 
     @model_validator(mode="after")
     def _repeat_moves_on(self) -> "Ladder":
-        # A zero (or negative) repeat would owe endless reminders: the clock would never stop.
+        # A zero (or negative) repeat would owe endless reminders: the ladder would never stop.
         if self.repeat_after.amount < 1:
             raise ValueError("repeat_after: must be longer than zero")
         return self
@@ -72,6 +73,11 @@ class Policy(BaseModel):
     ladder: Ladder
     roles: Roles
     version: str = ""
+    # The holidays the loader found for `holiday_years` (activities/policy_file.py): data
+    # of the snapshot, so an upgraded `holidays` never moves a running case's deadlines.
+    # Snapshots recorded before they were carried use core/calendar_dk's computed days.
+    holidays: tuple[date, ...] = ()
+    holiday_years: tuple[int, ...] = ()
 
     @model_validator(mode="after")
     def _every_stage_has_a_deadline(self) -> "Policy":
@@ -84,6 +90,11 @@ class Policy(BaseModel):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def off(self) -> Holidays:
+        """The holidays working-day deadlines skip."""
+        return carried(self.holidays, self.holiday_years)
 
 
 class PolicyBook(BaseModel):
@@ -119,13 +130,3 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
-
-
-def load_policy_book(path: Path) -> PolicyBook:
-    """Read and check a policy file: every municipality's policy must validate."""
-    with path.open("rb") as handle:
-        book = PolicyBook.model_validate(tomllib.load(handle))
-    book.for_municipality("default")
-    for municipality in book.municipalities:
-        book.for_municipality(municipality)
-    return book

@@ -27,7 +27,7 @@ from service.exit import run_main
 from service.logs import configure_logging
 from service.schedules import ensure_digest_schedule
 from service.temporal import connect, register_search_attributes
-from workflows.digest_messages import DIGEST_SCHEDULE_ID
+from workflows.digest_payloads import DIGEST_SCHEDULE_ID
 from workflows.search_attributes import ALL
 
 

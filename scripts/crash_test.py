@@ -49,7 +49,7 @@ from openings_check import check_openings, expected_openings, opening_lines  # n
 from stack import POLICY, Child, LocalStack, interruptible, local_stack, until  # noqa: E402
 from verify import Run, check_database, check_workflows, print_result, settled  # noqa: E402
 
-from core.policy import load_policy_book  # noqa: E402
+from activities.policy_file import load_policy_book  # noqa: E402
 from service.door import ingest  # noqa: E402
 from service.exit import run_main  # noqa: E402
 from service.wiring import GRACEFUL_SHUTDOWN  # noqa: E402

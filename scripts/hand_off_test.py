@@ -39,15 +39,15 @@ from stack import Child, LocalStack, interruptible, local_stack, until  # noqa: 
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 
-from core.events import Event  # noqa: E402
-from core.opening_state import OpeningState  # noqa: E402
-from core.state import CaseState  # noqa: E402
+from core.case.events import Event  # noqa: E402
+from core.case.state import CaseState  # noqa: E402
+from core.opening.state import OpeningState  # noqa: E402
 from service.door import confirm, deliver_any, send  # noqa: E402
 from service.exit import run_main  # noqa: E402
 from tests.opening_support import opening_event  # noqa: E402
 from tests.workflow_support import build_event, new_case_id  # noqa: E402
-from workflows.messages import workflow_id  # noqa: E402
-from workflows.opening_messages import opening_workflow_id  # noqa: E402
+from workflows.case_payloads import workflow_id  # noqa: E402
+from workflows.opening_payloads import opening_workflow_id  # noqa: E402
 
 # The steps that bring a new case into MATCHING (as tests.workflow_support.reach does).
 TO_MATCHING = (

@@ -23,17 +23,18 @@ from temporalio.service import RPCError
 from verdict import verdict
 
 from core.cpr import find_cpr
-from core.intake import RefusedEvent, contract_refusals, parse_event
+from core.intake import contract_refusals, parse_event
+from core.kernel.refusal import Refused
 from service.door import ingest
 from service.http_door import too_deep
-from workflows.messages import (
+from workflows.case_payloads import (
     EVENT_SIGNAL,
     RECEIPT_QUERY,
     SUBMIT_UPDATE,
     Delivery,
-    Receipt,
     workflow_id,
 )
+from workflows.payloads import Receipt
 
 BATCH = 100
 BATCH_BYTES = 800_000  # under the door's 1 MiB body limit
@@ -223,7 +224,7 @@ async def check_database(url: str, out: Findings) -> None:
                    "data": json.loads(row["data"])}  # fmt: skip
             try:
                 parse_event(raw)
-            except RefusedEvent as refusal:
+            except Refused as refusal:
                 out.check(False, "case_event holds an event intake refuses", str(refusal))
             direct = row["event_id"].startswith("direct-")
             out.check(

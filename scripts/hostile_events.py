@@ -33,7 +33,8 @@ for _folder in (REPO_ROOT / "bench", REPO_ROOT):
 
 from generate import generate  # noqa: E402
 
-from core.intake import RefusedEvent, parse_any  # noqa: E402
+from core.intake import parse_any  # noqa: E402
+from core.kernel.refusal import Refused  # noqa: E402
 from tests.cpr_forms import cpr_digits, id_forms, random_form  # noqa: E402
 
 # Share of the items that are valid events as generated (the rest are hostile).
@@ -64,7 +65,7 @@ def oracle(raw: str | bytes | dict[str, Any]) -> frozenset[tuple[str, str]] | No
     """core.intake is the contract: the refusals it gives, or None."""
     try:
         parse_any(raw)
-    except RefusedEvent as refusal:
+    except Refused as refusal:
         return frozenset((r.field, r.reason) for r in refusal.refusals)
     return None
 

@@ -1,7 +1,7 @@
 """Openings in the crash and chaos tests: every opening the batch's cases propose to is
 registered before the batch, and once the cases have settled each opening must hold every
 proposal, decline and placement its case accepted exactly once, as the pure core says
-(core.opening_process.decide_opening over the case events the case core logged).
+(core.opening.process.decide_opening over the case events the case core logged).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from generate import MUNICIPALITIES, Batch, Expectation
 from stack import until
 from temporalio.client import Client
 
-from core.events import Event
+from core.case.events import Event
 from core.intake import parse_event
-from core.opening_events import OpeningEvent
-from core.opening_process import decide_opening
-from core.opening_state import CASE_EVENTS_FOR_OPENINGS, OpeningState
+from core.opening.events import OpeningEvent
+from core.opening.process import decide_opening
+from core.opening.state import CASE_EVENTS_FOR_OPENINGS, OpeningState
 from core.policy import PolicyBook
-from workflows.opening_messages import opening_workflow_id
+from workflows.opening_payloads import opening_workflow_id
 
 STALE = "O-gone"  # the generator's opening that Trappebro never held
 Summary = tuple[str, int, tuple[str, ...], str | None, frozenset[str]]

@@ -36,9 +36,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from verdict import verdict  # noqa: E402
 
+from core.case.stages import Stage  # noqa: E402
 from core.delivery import DeliveryNews  # noqa: E402
 from core.durations import end_of_day  # noqa: E402
-from core.stages import Stage  # noqa: E402
 from service.devstack import find_executable  # noqa: E402
 from service.exit import run_main  # noqa: E402
 from service.postgres import ensure_database, migrate, start_embedded  # noqa: E402
@@ -54,7 +54,7 @@ from tests.workflow_support import (  # noqa: E402
     write_policy,
 )
 from workflows.case import CaseWorkflow  # noqa: E402
-from workflows.messages import DELIVERY_SIGNAL, CaseInput  # noqa: E402
+from workflows.case_payloads import DELIVERY_SIGNAL, CaseInput  # noqa: E402
 
 # What a scenario leaves to record: (file stem, run id or None for the latest run).
 Recorded = list[tuple[str, str | None]]

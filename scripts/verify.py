@@ -24,8 +24,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
 from verdict import verdict
 
-from core.clock import next_wakeup
-from core.state import CaseState
+from core.case.deadlines import next_wakeup
+from core.case.state import CaseState
 from reports.whatif.exact import (
     case_outbox_keys,
     projections,
@@ -33,7 +33,7 @@ from reports.whatif.exact import (
     set_difference,
 )
 from service.door import IngestReport
-from workflows.messages import workflow_id
+from workflows.case_payloads import workflow_id
 
 
 @dataclass

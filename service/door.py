@@ -22,24 +22,25 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from core.describe import summary
-from core.events import Event
-from core.intake import RefusedEvent, parse_any
-from core.opening_events import OpeningEvent
+from core.case.events import Event
+from core.case.words import summary
+from core.intake import parse_any
+from core.kernel.refusal import Refused
+from core.opening.events import OpeningEvent
 from service.opening_door import deliver_opening
 from service.patience import CALL_TIMEOUT, PATIENCE, Undelivered, patiently
 from service.served import served_municipalities
 from workflows.case import CaseWorkflow
-from workflows.messages import (
+from workflows.case_payloads import (
     EVENT_SIGNAL,
     RECEIPT_QUERY,
     RECEIPT_UPDATE,
     CaseInput,
     Delivery,
-    Receipt,
     workflow_id,
 )
-from workflows.opening_messages import opening_workflow_id
+from workflows.opening_payloads import opening_workflow_id
+from workflows.payloads import Receipt
 
 log = structlog.get_logger(__name__)
 
@@ -51,7 +52,7 @@ OPENING_CLOSED = Receipt(outcome="refused", field="opening_id", reason="opening 
 
 
 @dataclass
-class Refused:
+class RefusedLine:
     line: int
     field: str
     reason: str
@@ -61,7 +62,7 @@ class Refused:
 class IngestReport:
     accepted: int = 0
     duplicate: int = 0
-    refused: list[Refused] = field(default_factory=list)
+    refused: list[RefusedLine] = field(default_factory=list)
     unconfirmed: list[int] = field(default_factory=list)
 
     def count(self, line: int, receipt: Receipt) -> None:
@@ -70,7 +71,7 @@ class IngestReport:
         elif receipt.outcome == "duplicate":
             self.duplicate += 1
         elif receipt.outcome == "refused":
-            self.refused.append(Refused(line, receipt.field or "?", receipt.reason or "?"))
+            self.refused.append(RefusedLine(line, receipt.field or "?", receipt.reason or "?"))
         else:
             self.unconfirmed.append(line)
 
@@ -187,8 +188,8 @@ async def ingest(
             continue
         try:
             event = parse_any(line, places)
-        except RefusedEvent as refusal:
-            report.refused += [Refused(number, r.field, r.reason) for r in refusal.refusals]
+        except Refused as refusal:
+            report.refused += [RefusedLine(number, r.field, r.reason) for r in refusal.refusals]
             on_done(1)
             continue
         by_case.setdefault(entity_id(event), []).append((number, event))

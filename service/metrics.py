@@ -28,7 +28,7 @@ import asyncpg
 import structlog
 from temporalio.common import MetricMeter
 
-from core.stages import DEPARTMENT, Stage
+from core.case.stages import DEPARTMENT, Stage
 
 log = structlog.get_logger(__name__)
 

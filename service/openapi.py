@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic.json_schema import models_json_schema
 
-from core.events import DATA_MODELS, RawEvent
+from core.case.events import DATA_MODELS, RawEvent
 
 REF = "#/components/schemas/{model}"
 

@@ -10,12 +10,12 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.describe import plain
-from core.opening_events import OpeningEvent
-from core.opening_words import describe_opening, summary
+from core.kernel.words import as_json
+from core.opening.events import OpeningEvent
+from core.opening.words import status, summary
 from service.patience import CALL_TIMEOUT
 from workflows.opening import OpeningWorkflow
-from workflows.opening_messages import (
+from workflows.opening_payloads import (
     OPENING_EVENT_SIGNAL,
     OpeningDelivery,
     OpeningInput,
@@ -48,7 +48,7 @@ async def deliver_opening(
     return handle
 
 
-async def opening_status(client: Client, opening_id: str, as_json: bool) -> int:
+async def opening_status(client: Client, opening_id: str, json_wanted: bool) -> int:
     """`starter.py opening`: the opening in words and its timeline (or its state as JSON)."""
     handle = client.get_workflow_handle(opening_workflow_id(opening_id))
     try:
@@ -58,9 +58,8 @@ async def opening_status(client: Client, opening_id: str, as_json: bool) -> int:
             print(f"no opening {opening_id}", file=sys.stderr)
             return 1
         raise
-    if as_json:
-        print(state.model_dump_json(indent=2, exclude={"held"}))
+    if json_wanted:
+        print(as_json(state))
         return 0
-    tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
-    print(plain(describe_opening(state), state.timeline, tz))
+    print(status(state))
     return 0

@@ -25,7 +25,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
-from workflows.digest_messages import DIGEST_SCHEDULE_ID, DIGEST_TIMEZONE, DIGEST_WORKFLOW
+from workflows.digest_payloads import DIGEST_SCHEDULE_ID, DIGEST_TIMEZONE, DIGEST_WORKFLOW
 
 # Before the working day starts, so the digest is there when the teams arrive.
 DIGEST_AT = (6, 30)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.policy import load_policy_book
+from activities.policy_file import load_policy_book
 from service.config import DEFAULT_POLICY, REPO_ROOT
 
 _cache: dict[Path, tuple[float, frozenset[str]]] = {}

@@ -16,7 +16,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from temporalio.client import Client
 
 from activities.db import create_pool
-from core.intake import RefusedEvent, parse_event
+from core.intake import parse_event
+from core.kernel.refusal import Refused
 from service.auth import parse_secrets, signature
 from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, DoorConfig, build_app
 from service.wiring import create_worker
@@ -87,7 +88,7 @@ def intake_refuses(item: Any) -> bool:
     """What the contract says of one item, without the door: refused at intake or not."""
     try:
         parse_event(item if isinstance(item, dict) else json.dumps(item))
-    except RefusedEvent:
+    except Refused:
         return True
     return False
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import asyncpg
 
-from core.events import JobGoal
+from core.case.events import JobGoal
+from core.case.projection import Projection
+from core.case.state import StageVisit
 from core.matching import blocking_restrictions
-from core.projection import Projection
-from core.state import StageVisit
 
 MUNICIPALITIES = ("Lyngby-Taarbæk", "Viborg", "Norddjurs", "Aarhus", "Odense", "Herning")
 # (title, DISCO-08): several share a minor group, so group matches occur.

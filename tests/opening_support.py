@@ -7,15 +7,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.intake import parse_any
-from core.opening_events import OpeningEvent
-from core.opening_state import OpeningState
+from core.opening.events import OpeningEvent
+from core.opening.state import OpeningState
 from service.door import send
 from tests.core_support import CPH, MUNICIPALITY
 from tests.workflow_support import Description, Harness, describe, eventually, new_case_id
 from workflows import search_attributes as sa
-from workflows.messages import Receipt
 from workflows.opening import OpeningWorkflow
-from workflows.opening_messages import opening_workflow_id
+from workflows.opening_payloads import opening_workflow_id
+from workflows.payloads import Receipt
 
 
 def opening_data(kind: str, day: date) -> dict[str, Any]:

@@ -49,8 +49,8 @@ from tests.conftest import CASE_TABLES
 from tests.core_support import CPH, raw
 from tests.opening_support import opening_data
 from tests.workflow_support import eventually, new_case_id, open_harness, write_policy
-from workflows.messages import workflow_id
-from workflows.opening_messages import opening_workflow_id
+from workflows.case_payloads import workflow_id
+from workflows.opening_payloads import opening_workflow_id
 
 POLICY = {
     "JOB_GOAL_TALK": "10 days",

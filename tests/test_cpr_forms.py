@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from core.case.events import Event
 from core.cpr import contains_cpr, mask_cpr
-from core.events import Event
-from core.intake import RefusedEvent, parse_any
+from core.intake import parse_any
+from core.kernel.refusal import Refused
 from core.places import municipality_reason
 from service.redact import redact
 from service.served import served_municipalities
@@ -48,7 +49,7 @@ def clear_lines() -> list[str]:
 
 
 def refusals(obj: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(RefusedEvent) as refused:
+    with pytest.raises(Refused) as refused:
         parse_any(obj)
     return [(r.field, r.reason) for r in refused.value.refusals]
 
@@ -129,7 +130,7 @@ def test_a_municipality_outside_the_policy_file_is_refused_with_the_list() -> No
     assert {"Norddjurs", "Viborg", "Lyngby-Taarbæk", "København"} <= served
     obj = raw("case_opened")
     obj["data"]["municipality"] = "Borger 010203 Jensen"
-    with pytest.raises(RefusedEvent) as refused:
+    with pytest.raises(Refused) as refused:
         parse_any(obj, served)
     assert [(r.field, r.reason) for r in refused.value.refusals] == [
         ("data.municipality", municipality_reason(served))

@@ -11,9 +11,9 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from core.case.words import delivery_line
 from core.delivery import KEPT, Deliveries, DeliveryNews
-from core.describe import delivery_line
-from core.messages import when
+from core.kernel.timeline import when
 from tests.workflow_support import (
     CONTINUED_AS_NEW,
     Harness,
@@ -22,7 +22,7 @@ from tests.workflow_support import (
     open_harness,
     write_policy,
 )
-from workflows.messages import DELIVERY_SIGNAL, CaseInput
+from workflows.case_payloads import DELIVERY_SIGNAL, CaseInput
 
 CPH = "Europe/Copenhagen"
 

@@ -36,7 +36,7 @@ from service.schedules import ensure_digest_schedule
 from service.wiring import create_worker
 from tests.workflow_support import DEFAULT_POLICY, eventually
 from workflows.digest import DigestWorkflow
-from workflows.digest_messages import DIGEST_SCHEDULE_ID, DIGEST_TIMEZONE, DigestResult
+from workflows.digest_payloads import DIGEST_SCHEDULE_ID, DIGEST_TIMEZONE, DigestResult
 
 CPH = ZoneInfo(DIGEST_TIMEZONE)
 REGISTER = REPO_ROOT / "deploy" / "register_search_attributes.py"

@@ -8,10 +8,12 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from core.events import Event
-from core.intake import RefusedEvent, contract_refusals, parse_event
+from core.case.events import Event
+from core.intake import contract_refusals, parse_event
+from core.kernel.refusal import Refused
 from tests.workflow_support import Harness, open_harness
-from workflows.messages import EVENT_SIGNAL, SUBMIT_UPDATE, Delivery, Receipt
+from workflows.case_payloads import EVENT_SIGNAL, SUBMIT_UPDATE, Delivery
+from workflows.payloads import Receipt
 
 CPR = "010190-1234"  # a real date: CPR-like
 
@@ -26,7 +28,7 @@ def past_the_door(event: Event, **data: object) -> Event:
     """The event with data intake refuses, built as a client could build it: the models
     alone do not check for CPR-like numbers or facts dated after the event."""
     changed = event.model_copy(update={"data": event.data.model_copy(update=data)})
-    with pytest.raises(RefusedEvent):
+    with pytest.raises(Refused):
         parse_event(changed.model_dump(mode="json"))
     return changed
 

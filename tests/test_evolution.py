@@ -16,11 +16,11 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.api.enums.v1 import EventType
     from temporalio.client import WorkflowHistory
 
-    from activities.names import SUGGEST_OPENINGS
     from tests.test_replay import history, replayer
     from tests.workflow_support import HISTORIES
+    from workflows.activity_names import SUGGEST_OPENINGS
     from workflows.case import CaseWorkflow
-    from workflows.messages import CaseInput, CaseResult
+    from workflows.case_payloads import CaseInput, CaseResult
 
 # The scenarios that reach MATCHING, where the two versions part.
 MATCHING = ["happy_path", "rejected_handover"]

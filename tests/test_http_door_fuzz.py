@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from temporalio.testing import WorkflowEnvironment
 
-from core.events import DATA_MODELS
+from core.case.events import DATA_MODELS
 from service.auth import FUTURE_SKEW
 from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, too_deep
 from tests.door_support import (

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from core.events import DATA_MODELS, CaseResumed, Event, MatchProposed
-from core.intake import Refusal, RefusedEvent, parse_event
+from core.case.events import DATA_MODELS, CaseResumed, Event, MatchProposed
+from core.intake import parse_event
+from core.kernel.refusal import Refusal, Refused
 from tests.core_support import raw, sample, sample_lines, valid_data
 
 OCCURRED = "2026-11-23T09:30:00+01:00"
@@ -15,7 +16,7 @@ ALL_TYPES = sorted(DATA_MODELS)
 
 
 def refused(value: str | bytes | dict[str, Any]) -> list[Refusal]:
-    with pytest.raises(RefusedEvent) as caught:
+    with pytest.raises(Refused) as caught:
         parse_event(value)
     assert caught.value.refusals, "a refused event names at least one field"
     return caught.value.refusals
@@ -515,7 +516,7 @@ def test_reasons_never_echo_the_refused_value(obj: dict[str, Any]) -> None:
 
 
 def test_a_refusal_message_never_echoes_a_cpr_number() -> None:
-    with pytest.raises(RefusedEvent) as caught:
+    with pytest.raises(Refused) as caught:
         parse_event(raw("case_paused", OCCURRED, reason="borger 120375-1234"))
     assert "120375" not in str(caught.value)
 

@@ -13,11 +13,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.events import Event
+from core.case.events import Event
 from core.intake import parse_event
-from core.opening_events import OpeningEvent
-from core.opening_process import decide_opening
-from core.opening_state import OpeningMessage, OpeningState
+from core.opening.events import OpeningEvent
+from core.opening.process import decide_opening
+from core.opening.state import OpeningMessage, OpeningState
 from tests.core_support import policy, raw
 from tests.test_openings_core import OPENING, opening
 

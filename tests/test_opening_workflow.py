@@ -16,8 +16,8 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from core.case.stages import Stage
 from core.durations import end_of_day
-from core.stages import Stage
 from service.door import ingest
 from tests.core_support import CONSULTANT, CPH, ROOT, SAMPLE
 from tests.keys_support import keys_env

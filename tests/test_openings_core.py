@@ -1,16 +1,18 @@
-"""The opening contract and the opening's pure rules (core/opening_process.py)."""
+"""The opening contract and the opening's pure rules (core/opening/process.py)."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from core.events import Event
-from core.intake import RefusedEvent, parse_any, parse_event
-from core.opening_events import OpeningEvent, OpeningRegistered
-from core.opening_process import decide_opening, next_opening_wakeup, project_opening
-from core.opening_state import OpeningMessage, OpeningState, SuggestCandidates
-from core.opening_words import describe_opening
+from core.case.events import Event
+from core.intake import parse_any, parse_event
+from core.kernel.refusal import Refused
+from core.opening.events import OpeningEvent, OpeningRegistered
+from core.opening.process import decide_opening, next_opening_wakeup
+from core.opening.projection import project_opening
+from core.opening.state import OpeningMessage, OpeningState, SuggestCandidates
+from core.opening.words import describe_opening
 from tests.core_support import CPH, SAMPLE, local, policy, raw
 from tests.opening_support import opening_data
 
@@ -36,7 +38,7 @@ def opening(kind: str, at: str = AT, event_id: str = "o-1", /, **data: Any) -> O
 
 
 def refusals(obj: dict[str, Any]) -> list[str]:
-    with pytest.raises(RefusedEvent) as refused:
+    with pytest.raises(Refused) as refused:
         parse_any(obj)
     return [str(r) for r in refused.value.refusals]
 
@@ -98,7 +100,7 @@ def test_the_envelope_names_the_opening_not_a_case() -> None:
     assert refusals(opening_raw("opening_filled", filled_on="2026-11-24")) == [
         "data.filled_on: lies after occurred_at"
     ]
-    with pytest.raises(RefusedEvent, match="an opening event, not a case event"):
+    with pytest.raises(Refused, match="an opening event, not a case event"):
         parse_event(opening_raw("opening_filled"))
 
 
@@ -246,7 +248,7 @@ def test_the_opening_sample_file_parses_except_the_unpaid_internship() -> None:
     for line in lines:
         try:
             assert isinstance(parse_any(line), OpeningEvent)
-        except RefusedEvent as refusal:
+        except Refused as refusal:
             refused += [str(r) for r in refusal.refusals]
     assert refused == [
         "data.leads_to_paid_job: an internship needs paid work at the end: must be true"

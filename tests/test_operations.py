@@ -28,8 +28,8 @@ from service.postgres import migrate
 from tests.ops_support import REPO_ROOT, WorkerProcess, running_worker
 from tests.support import create_database, drop_database
 from tests.workflow_support import build_event, eventually, new_case_id, write_policy
-from workflows.digest_messages import DIGEST_WORKFLOW, DigestResult
-from workflows.messages import Delivery
+from workflows.case_payloads import Delivery
+from workflows.digest_payloads import DIGEST_WORKFLOW, DigestResult
 
 DASHBOARD = REPO_ROOT / "deploy" / "grafana" / "dashboards" / "trappebro.json"
 ALERTS = REPO_ROOT / "deploy" / "prometheus" / "alerts.yml"

@@ -22,9 +22,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-async def feed(
-    clean_db: str, dev_env: WorkflowEnvironment
-) -> AsyncIterator[TestClient[Any, Any]]:
+async def feed(clean_db: str, dev_env: WorkflowEnvironment) -> AsyncIterator[TestClient[Any, Any]]:
     """The door's own app (its middlewares, its authentication before the body) with the
     feed's routes, as `python -m service.http_door` serves them."""
     pool = await create_pool(clean_db, 4)

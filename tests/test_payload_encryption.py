@@ -27,7 +27,7 @@ from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.db import create_pool
-from core.stages import Stage
+from core.case.stages import Stage
 from service.codec import ENCODING, KEY_ID, EncryptionCodec, UndecryptablePayload, data_converter
 from service.config import DEV_KEY_FILE, REPO_ROOT, Settings
 from service.door import send
@@ -45,7 +45,7 @@ from tests.workflow_support import (
     open_harness,
 )
 from workflows.case import CaseWorkflow
-from workflows.messages import workflow_id
+from workflows.case_payloads import workflow_id
 
 # Citizen data a case carries, ASCII so a search of raw bytes cannot miss an escaped form.
 GOAL = "Truckforer ZQXGOAL"

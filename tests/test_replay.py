@@ -20,12 +20,12 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.worker import Replayer
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-    from activities.names import LOAD_POLICY
     from core.policy import Policy
     from service.wiring import PASSTHROUGH
     from tests.workflow_support import HISTORIES, history_files
+    from workflows.activity_names import LOAD_POLICY
     from workflows.case import CaseWorkflow
-    from workflows.messages import CaseInput, CaseResult
+    from workflows.case_payloads import CaseInput, CaseResult
 
 FILES = history_files()
 # What scripts/record_histories.py records into each version's folder.

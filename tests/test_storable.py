@@ -11,9 +11,10 @@ import asyncpg
 import pytest
 from pydantic import BaseModel
 
-from core.events import DATA_MODELS, JobGoal
-from core.intake import RefusedEvent, parse_any
-from core.opening_events import OPENING_DATA_MODELS
+from core.case.events import DATA_MODELS, JobGoal
+from core.intake import parse_any
+from core.kernel.refusal import Refused
+from core.opening.events import OPENING_DATA_MODELS
 from core.storable import MAX_CHARS, text_problem
 from tests.core_support import raw, valid_data
 from tests.opening_support import opening_data
@@ -128,7 +129,7 @@ def test_every_event_type_has_string_fields_found() -> None:
 def test_a_nul_in_any_string_field_is_refused_naming_the_field(
     kind: str, path: str, many: bool
 ) -> None:
-    with pytest.raises(RefusedEvent) as refused:
+    with pytest.raises(Refused) as refused:
         parse_any(_with_nul(kind, path, many))
     field = f"data.{path}" + ("[0]" if many else "")
     assert [(r.field, "NUL" in r.reason) for r in refused.value.refusals] == [(field, True)]
@@ -138,7 +139,7 @@ def test_a_nul_in_any_string_field_is_refused_naming_the_field(
 def test_a_nul_in_the_envelope_is_refused_naming_the_field(envelope: str) -> None:
     event = raw("cv_updated")
     event[envelope] = f"{event[envelope]}\u0000"
-    with pytest.raises(RefusedEvent) as refused:
+    with pytest.raises(Refused) as refused:
         parse_any(event)
     assert [r.field for r in refused.value.refusals] == [envelope]
     assert "\u0000" not in str(refused.value)
@@ -147,6 +148,6 @@ def test_a_nul_in_the_envelope_is_refused_naming_the_field(envelope: str) -> Non
 def test_a_bad_key_is_named_without_its_text() -> None:
     event = raw("cv_updated")
     event["data"]["bad\u0001key"] = 1
-    with pytest.raises(RefusedEvent) as refused:
+    with pytest.raises(Refused) as refused:
         parse_any(event)
     assert [r.field for r in refused.value.refusals] == ["data.<key>"]

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.workflow_support import Harness, open_harness
 from workflows.case import CaseWorkflow
-from workflows.messages import CaseInput, Delivery
+from workflows.case_payloads import CaseInput, Delivery
 
 POISON = "ALTER TABLE case_event ADD CONSTRAINT test_poison CHECK (event_id NOT LIKE 'poison%')"
 

@@ -17,8 +17,8 @@ import asyncpg
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from core.clock import next_wakeup
-from core.policy import load_policy_book
+from activities.policy_file import load_policy_book
+from core.case.deadlines import next_wakeup
 from reports.data import Period
 from reports.whatif.exact import (
     case_outbox_keys,
@@ -31,7 +31,7 @@ from reports.whatif.source import load_events
 from service.config import REPO_ROOT
 from service.door import ingest
 from tests.workflow_support import DEFAULT_POLICY, eventually, open_harness
-from workflows.messages import workflow_id
+from workflows.case_payloads import workflow_id
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 from generate import replay

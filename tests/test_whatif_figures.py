@@ -7,8 +7,8 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime
 
+from activities.policy_file import load_policy_book
 from core.intake import parse_event
-from core.policy import load_policy_book
 from reports.data import Period
 from reports.whatif.figures import figures
 from reports.whatif.replay import Logged, policies_of, replay_case

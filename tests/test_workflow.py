@@ -26,12 +26,11 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities.names import PERSIST_CASE
 from activities.policies import PolicySource
 from activities.store import CaseStore
+from core.case.stages import Stage
+from core.case.state import CaseState
 from core.durations import end_of_day, start_of_day
-from core.stages import Stage
-from core.state import CaseState
 from service.door import CLOSED, confirm, deliver
 from service.wiring import PASSTHROUGH
 from tests.core_support import CONSULTANT, CPH, OWNER
@@ -47,15 +46,10 @@ from tests.workflow_support import (
     write_policy,
 )
 from workflows import search_attributes as sa
+from workflows.activity_names import PERSIST_CASE
 from workflows.case import CaseWorkflow
-from workflows.messages import (
-    SUBMIT_UPDATE,
-    CaseInput,
-    CaseResult,
-    Delivery,
-    PersistRequest,
-    Receipt,
-)
+from workflows.case_payloads import SUBMIT_UPDATE, CaseInput, CaseResult, Delivery, PersistRequest
+from workflows.payloads import Receipt
 
 TEAM_LEAD = "teamleder-sygedagpenge"
 HEAD = "afdelingsleder-sygedagpenge"

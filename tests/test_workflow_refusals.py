@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from core.stages import Stage
+from core.case.stages import Stage
 from service.door import ingest
 from service.wiring import create_worker
 from tests.core_support import OPENING, SAMPLE
@@ -27,7 +27,8 @@ from tests.workflow_support import (
     reach,
 )
 from workflows.case import CaseWorkflow
-from workflows.messages import EVENT_SIGNAL, CaseInput, CaseResult, Delivery, Receipt
+from workflows.case_payloads import EVENT_SIGNAL, CaseInput, CaseResult, Delivery
+from workflows.payloads import Receipt
 
 
 @pytest.fixture

@@ -39,12 +39,14 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.db import create_pool
-from core.clock import next_wakeup
-from core.events import Event
+from activities.policy_file import load_policy_book
+from core.case.deadlines import next_wakeup
+from core.case.events import Event
+from core.case.stages import Stage
+from core.case.state import CaseState
 from core.intake import parse_event
-from core.policy import Policy, load_policy_book
-from core.stages import Stage
-from core.state import CaseState, TimelineEntry
+from core.kernel.timeline import TimelineEntry
+from core.policy import Policy
 from service.door import send
 from service.wiring import create_worker
 from tests.core_support import (
@@ -55,16 +57,15 @@ from tests.core_support import (
 )
 from workflows import search_attributes as sa
 from workflows.case import CaseWorkflow
-from workflows.messages import (
+from workflows.case_payloads import (
     EVENT_SIGNAL,
     RECEIPT_QUERY,
     CaseInput,
     CaseResult,
     Delivery,
-    Receipt,
-    Timeline,
     workflow_id,
 )
+from workflows.payloads import Receipt, Timeline
 
 DEFAULT_POLICY = POLICIES / "default.toml"
 HISTORIES = Path(__file__).resolve().parent / "histories"

@@ -1,11 +1,10 @@
-"""The case workflow: a thin durable shell around `core.process.decide`.
+"""The case workflow: a thin durable shell around the case's rules (core.case.process).
 
-One loop waits for the next event or the next deadline, lets the core decide, persists
-the effects through one activity, and keeps search attributes and the UI's details current.
-No clock, randomness or I/O here: time is `workflow.now()`, I/O is in activities.
+The loop (workflows/entity_shell.py) waits for the next event or the next deadline, lets
+the core decide, persists the effects through one activity, and keeps search attributes
+and the UI's details current. No clock, randomness or I/O here.
 """
 
-import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,40 +13,35 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import PERSIST_CASE, SUGGEST_OPENINGS
-    from core.clock import next_wakeup
+    from core.case.deadlines import next_wakeup
+    from core.case.process import CASE
+    from core.case.projection import project
+    from core.case.stages import Stage
+    from core.case.state import CaseState, Effect
+    from core.case.words import describe, waiting_summary
     from core.delivery import DeliveryNews
-    from core.describe import describe, waiting_summary
-    from core.events import Event
-    from core.policy import Policy
-    from core.process import decide
-    from core.projection import project
-    from core.stages import Stage
-    from core.state import CaseState, Effect
     from workflows import search_attributes as sa
-    from workflows.hand_off import HandOffs
-    from workflows.messages import (
+    from workflows.activity_names import PERSIST_CASE, SUGGEST_OPENINGS
+    from workflows.case_payloads import (
         DELIVERY_SIGNAL,
         CaseInput,
         CaseResult,
         Delivery,
         PersistRequest,
-        Receipt,
         SuggestRequest,
-        Timeline,
     )
+    from workflows.entity_shell import EntityShell
+    from workflows.hand_off import HandOffs
+    from workflows.payloads import Receipt
     from workflows.shell import (
         ACTIVITY_RETRY,
-        history_is_long,
-        load_policy,
-        receipt_for,
         refused_by_contract,
         refused_step,
         remember,
         unstorable_reason,
     )
 
-# When the clock is already overdue after a batch (a backlog sent late), wait this long
+# When the ladder is already overdue after a batch (a backlog sent late), wait this long
 # for the rest of the backlog before firing escalations it might make moot.
 BACKLOG_SETTLE = timedelta(seconds=5)
 # Patch (see README, "Changing the workflow"): opening suggestions for a case entering
@@ -58,58 +52,33 @@ SUGGEST_APART = "suggest-openings-apart"
 
 
 @workflow.defn(name="CaseWorkflow")
-class CaseWorkflow:
+class CaseWorkflow(EntityShell[CaseState, Delivery]):
+    rules = CASE
+    noun = "case"
+
     @workflow.init
     def __init__(self, inp: CaseInput) -> None:
-        self._state = inp.state or CaseState(case_id=inp.case_id)
-        self._inbox: list[Delivery] = list(inp.inbox)
-        self._receipts: dict[str, Receipt] = dict(inp.receipts)
+        state = inp.state or CaseState(case_id=inp.case_id)
+        self._begin(state, inp.inbox, inp.receipts, inp.continue_as_new_after)
         self._deliveries = inp.deliveries
         self._settle_until: datetime | None = None
-        self._shown: list[SearchAttributeUpdate[Any]] = []
         self._hand_offs = HandOffs()
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseResult:
-        self._show()
-        while True:
-            await self._wait()
-            await self._step()
-            if self._state.closed and not self._inbox:
-                await workflow.wait_condition(self._settled)
-                if not self._inbox:
-                    return CaseResult(
-                        case_id=self._state.case_id,
-                        outcome=self._state.outcome,
-                        events_applied=self._state.seq,
-                    )
-            elif history_is_long(inp.continue_as_new_after) and not self._inbox:
-                await workflow.wait_condition(self._settled)
-                workflow.continue_as_new(
-                    CaseInput(
-                        case_id=self._state.case_id,
-                        state=self._state,
-                        inbox=tuple(self._inbox),
-                        receipts=self._receipts,
-                        continue_as_new_after=inp.continue_as_new_after,
-                        deliveries=self._deliveries,
-                    )
-                )
+        await self._loop()
+        state = self._state
+        return CaseResult(case_id=state.case_id, outcome=state.outcome, events_applied=state.seq)
 
-    def _settled(self) -> bool:
-        """Nothing in flight: every handler answered and every hand-off sent."""
-        return workflow.all_handlers_finished() and self._hand_offs.idle()
+    def _carried(self, **common: Any) -> CaseInput:
+        return CaseInput(case_id=self._state.case_id, deliveries=self._deliveries, **common)
 
     # --- messages -------------------------------------------------------------------
 
     @workflow.signal(name="event", description="An event from the case system (Delivery).")
     def event(self, delivery: Delivery) -> None:
         """Intake: signal-with-start delivers here, so an event before case_opened is held."""
-        if refused := refused_by_contract(delivery.event):
-            if delivery.delivery_id:
-                remember(self._receipts, {delivery.delivery_id: refused})
-            return
-        self._inbox.append(delivery)
+        self._take(delivery)
 
     @workflow.signal(
         name=DELIVERY_SIGNAL, description="What became of an outbox message (the relay)."
@@ -136,56 +105,27 @@ class CaseWorkflow:
         if refused := refused_by_contract(delivery.event):
             raise ValueError(f"{refused.field}: {refused.reason}")
 
-    @workflow.update(
-        name="receipt", description="What became of a delivery sent by signal (waits for it)."
-    )
-    async def receipt(self, delivery_id: str) -> Receipt:
-        """What became of an event sent by signal: waits until the case has applied it."""
-        return await self._receipt_for(delivery_id)
-
-    @receipt.validator
-    def _validate_receipt(self, delivery_id: str) -> None:
-        if not delivery_id:
-            raise ValueError("delivery_id: is required")
-
-    @workflow.query(name="receipt_of", description="A delivery's receipt, without waiting.")
-    def receipt_of(self, delivery_id: str) -> Receipt:
-        """A receipt without waiting: also answers once the case has closed."""
-        return self._receipts.get(delivery_id, Receipt())
-
     @workflow.query(name="state", description="The whole case state.")
     def state(self) -> CaseState:
         return self._state
 
-    @workflow.query(name="timeline", description="Every step of the case, with its time.")
-    def timeline(self) -> Timeline:
-        return Timeline(entries=self._state.timeline)
-
-    @workflow.query(name="details", description="The case in words, as in Current details.")
-    def details(self) -> str:
-        return self._details()
-
     def _details(self) -> str:
         return describe(self._state, self._deliveries.last())
 
-    # --- the loop -------------------------------------------------------------------
+    # --- the step -------------------------------------------------------------------
 
-    async def _wait(self) -> None:
-        if self._inbox:
-            return
-        now = workflow.now()
+    def _wake(self) -> datetime | None:
         wake = next_wakeup(self._state)
         if wake is not None and self._settle_until is not None:
             wake = max(wake, self._settle_until)
-        if wake is not None and wake <= now:
-            return
-        timeout = None if wake is None else wake - now
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: bool(self._inbox),
-                timeout=timeout,
-                timeout_summary=waiting_summary(self._state, now),
-            )
+        return wake
+
+    def _waiting_summary(self, now: datetime) -> str:
+        return waiting_summary(self._state, now)
+
+    def _settled(self) -> bool:
+        """Also every hand-off to an opening sent: none is left behind a finished run."""
+        return super()._settled() and self._hand_offs.idle()
 
     async def _step(self) -> None:
         batch, self._inbox = self._inbox, []
@@ -206,35 +146,16 @@ class CaseWorkflow:
         data (the case is then as before the step), else None."""
         now = workflow.now()
         start = self._state
-        before, stage_before = self._state.version, self._state.stage
-        effects: list[Effect] = []
-        receipts: dict[str, Receipt] = {}
-        for delivery in batch:
-            decision = decide(
-                self._state, delivery.event, now, await self._policy_for(delivery.event)
-            )
-            self._state = decision.state
-            effects += decision.effects
-            if delivery.delivery_id:
-                receipt = Receipt(
-                    outcome=decision.outcome, field=decision.field, reason=decision.reason
-                )
-                remember(receipts, {delivery.delivery_id: receipt})
-        if not batch:
-            decision = decide(self._state, None, now)
-            self._state = decision.state
-            effects += decision.effects
+        effects, receipts = await self._decide_all(batch, now)
         wake = next_wakeup(self._state)
         self._settle_until = now + BACKLOG_SETTLE if batch and wake and wake <= now else None
-        entered_matching = (
-            self._state.stage is Stage.MATCHING and stage_before is not Stage.MATCHING
-        )
+        entered = self._state.stage is Stage.MATCHING and start.stage is not Stage.MATCHING
         try:
-            await self._persist(effects, self._state.version != before, entered_matching)
+            await self._persist(effects, self._state.version != start.version, entered)
         except ActivityError as err:
             if (reason := unstorable_reason(err)) is None:
                 raise
-            if not batch:  # only the clock's effects, which the core made: nothing to refuse
+            if not batch:  # only the ladder's effects, which the core made: nothing to refuse
                 workflow.logger.error("case %s: a step the database cannot store", start.case_id)
                 return None
             self._state = start
@@ -252,11 +173,6 @@ class CaseWorkflow:
         await self._activity(PERSIST_CASE, request, request.summary())
         if delivery.delivery_id:
             remember(self._receipts, {delivery.delivery_id: receipt})
-
-    async def _policy_for(self, event: Event) -> Policy | None:
-        if event.type != "case_opened" or self._state.opened:
-            return None
-        return await load_policy(getattr(event.data, "municipality", ""))
 
     async def _persist(self, effects: list[Effect], changed: bool, match: bool) -> None:
         if not effects and not changed:
@@ -287,30 +203,15 @@ class CaseWorkflow:
             summary=summary,
         )
 
-    async def _receipt_for(self, delivery_id: str) -> Receipt:
-        return await receipt_for(
-            self._receipts, delivery_id, "Waiting for the case to apply the event"
-        )
-
-    def _show(self) -> None:
-        """Keep search attributes and the UI's current details in step with the state."""
-        workflow.set_current_details(self._details())
-        if not self._state.opened:
-            return
-        wake = next_wakeup(self._state)
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.CASE_STAGE.value_set(self._state.stage.value),
-            sa.ESCALATION_LEVEL.value_set(self._state.escalation_level),
-            sa.STALLED.value_set(self._state.stalled),
-            sa.NEXT_DEADLINE.value_set(wake) if wake else sa.NEXT_DEADLINE.value_unset(),
+    def _attributes(self) -> list[SearchAttributeUpdate[Any]] | None:
+        state = self._state
+        if not state.opened:
+            return None
+        own: list[SearchAttributeUpdate[Any]] = [
+            sa.CASE_STAGE.value_set(state.stage.value),
+            sa.ESCALATION_LEVEL.value_set(state.escalation_level),
+            sa.STALLED.value_set(state.stalled),
         ]
-        for key, value in (
-            (sa.DEPARTMENT, self._state.department),
-            (sa.OWNER, self._state.owner),
-            (sa.MUNICIPALITY, self._state.municipality),
-            (sa.OUTCOME, self._state.outcome),
-        ):
-            updates.append(key.value_set(str(value)) if value else key.value_unset())
-        if updates != self._shown:
-            workflow.upsert_search_attributes(updates)
-            self._shown = updates
+        names = [(sa.DEPARTMENT, state.department), (sa.OWNER, state.owner)]
+        names += [(sa.MUNICIPALITY, state.municipality), (sa.OUTCOME, state.outcome)]
+        return sa.shown(own, next_wakeup(state), names)

@@ -11,9 +11,9 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import WRITE_DIGEST
     from core.digest import local_day
-    from workflows.digest_messages import (
+    from workflows.activity_names import WRITE_DIGEST
+    from workflows.digest_payloads import (
         DIGEST_TIMEZONE,
         DIGEST_WORKFLOW,
         DigestRequest,

@@ -4,7 +4,7 @@ durable workflows, so it must not depend on any client process staying alive.
 The signal is a command of the case's own workflow task: it becomes durable in the same task
 that answers the door's receipt, and the server delivers it whatever the door, the worker
 or the server itself does afterwards. The opening dedupes by the case's event id
-(core.opening_process.event_key), so a signal the server delivers twice counts once.
+(core.opening.process.event_key), so a signal the server delivers twice counts once.
 
 Since the patch `hand-off-in-background` the case does not wait for the server to confirm a
 signal before its next event: the signals go out from one chain of tasks, each after the one
@@ -21,10 +21,10 @@ from temporalio import workflow
 from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from core.events import Event
-    from core.opening_state import CASE_EVENTS_FOR_OPENINGS
-    from core.state import Effect, LogEvent
-    from workflows.opening_messages import (
+    from core.case.events import Event
+    from core.case.state import Effect, LogEvent
+    from core.opening.state import CASE_EVENTS_FOR_OPENINGS
+    from workflows.opening_payloads import (
         OPENING_EVENT_SIGNAL,
         OpeningDelivery,
         opening_workflow_id,

@@ -1,149 +1,78 @@
-"""The opening workflow: a thin durable shell around `core.opening_process.decide_opening`.
+"""The opening workflow: a thin durable shell around the opening's rules
+(core.opening.process).
 
-One loop waits for the next event or the candidates-by deadline, lets the core decide,
-persists the effects (and the candidate suggestions) through one activity, and keeps the
-search attributes and the UI's details current. No clock, randomness or I/O here.
+The loop (workflows/entity_shell.py) waits for the next event or the candidates-by
+deadline, lets the core decide, persists the effects (and the candidate suggestions)
+through one activity, and keeps the search attributes and the UI's details current.
 """
 
-import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import PERSIST_OPENING
-    from core.opening_events import OpeningEvent
-    from core.opening_process import decide_opening, next_opening_wakeup, project_opening
-    from core.opening_state import OpeningEffect, OpeningState
-    from core.opening_words import describe_opening, waiting_summary
-    from core.policy import Policy
+    from core.opening.process import OPENING, next_opening_wakeup
+    from core.opening.projection import project_opening
+    from core.opening.state import OpeningState
+    from core.opening.words import describe_opening, waiting_summary
     from workflows import search_attributes as sa
-    from workflows.messages import Receipt, Timeline
-    from workflows.opening_messages import (
+    from workflows.activity_names import PERSIST_OPENING
+    from workflows.entity_shell import EntityShell
+    from workflows.opening_payloads import (
         OpeningDelivery,
         OpeningInput,
         OpeningResult,
         PersistOpeningRequest,
     )
-    from workflows.shell import (
-        ACTIVITY_RETRY,
-        history_is_long,
-        load_policy,
-        receipt_for,
-        refused_by_contract,
-        remember,
-    )
+    from workflows.shell import ACTIVITY_RETRY
 
 
 @workflow.defn(name="OpeningWorkflow")
-class OpeningWorkflow:
+class OpeningWorkflow(EntityShell[OpeningState, OpeningDelivery]):
+    rules = OPENING
+    noun = "opening"
+    receipts_at_once = True
+
     @workflow.init
     def __init__(self, inp: OpeningInput) -> None:
-        self._state = inp.state or OpeningState(opening_id=inp.opening_id)
-        self._inbox: list[OpeningDelivery] = list(inp.inbox)
-        self._receipts: dict[str, Receipt] = dict(inp.receipts)
-        self._shown: list[SearchAttributeUpdate[Any]] = []
+        state = inp.state or OpeningState(opening_id=inp.opening_id)
+        self._begin(state, inp.inbox, inp.receipts, inp.continue_as_new_after)
 
     @workflow.run
     async def run(self, inp: OpeningInput) -> OpeningResult:
-        self._show()
-        while True:
-            await self._wait()
-            await self._step()
-            if self._state.closed and not self._inbox:
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                if not self._inbox:
-                    return OpeningResult(
-                        opening_id=self._state.opening_id,
-                        status=self._state.status,
-                        placed_case_id=self._state.placed_case_id,
-                    )
-            elif history_is_long(inp.continue_as_new_after) and not self._inbox:
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(
-                    OpeningInput(
-                        opening_id=self._state.opening_id,
-                        state=self._state,
-                        receipts=self._receipts,
-                        continue_as_new_after=inp.continue_as_new_after,
-                    )
-                )
+        await self._loop()
+        state = self._state
+        return OpeningResult(
+            opening_id=state.opening_id, status=state.status, placed_case_id=state.placed_case_id
+        )
 
-    # --- messages -------------------------------------------------------------------
+    def _carried(self, **common: Any) -> OpeningInput:
+        return OpeningInput(opening_id=self._state.opening_id, **common)
 
     @workflow.signal(name="opening_event", description="An opening event (OpeningDelivery).")
     def opening_event(self, delivery: OpeningDelivery) -> None:
         """Intake: signal-with-start delivers here, so an event before registration is held."""
-        if refused := refused_by_contract(delivery.event):
-            if delivery.delivery_id:
-                remember(self._receipts, {delivery.delivery_id: refused})
-            return
-        self._inbox.append(delivery)
-
-    @workflow.update(
-        name="receipt", description="What became of a delivery sent by signal (waits for it)."
-    )
-    async def receipt(self, delivery_id: str) -> Receipt:
-        return await receipt_for(
-            self._receipts, delivery_id, "Waiting for the opening to apply the event"
-        )
-
-    @receipt.validator
-    def _validate_receipt(self, delivery_id: str) -> None:
-        if not delivery_id:
-            raise ValueError("delivery_id: is required")
-
-    @workflow.query(name="receipt_of", description="A delivery's receipt, without waiting.")
-    def receipt_of(self, delivery_id: str) -> Receipt:
-        return self._receipts.get(delivery_id, Receipt())
+        self._take(delivery)
 
     @workflow.query(name="state", description="The whole opening state.")
     def state(self) -> OpeningState:
         return self._state
 
-    @workflow.query(name="timeline", description="Every step of the opening, with its time.")
-    def timeline(self) -> Timeline:
-        return Timeline(entries=self._state.timeline)
-
-    @workflow.query(name="details", description="The opening in words, as in Current details.")
-    def details(self) -> str:
+    def _details(self) -> str:
         return describe_opening(self._state)
 
-    # --- the loop -------------------------------------------------------------------
+    def _wake(self) -> datetime | None:
+        return next_opening_wakeup(self._state)
 
-    async def _wait(self) -> None:
-        if self._inbox:
-            return
-        now = workflow.now()
-        wake = next_opening_wakeup(self._state)
-        if wake is not None and wake <= now:
-            return
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: bool(self._inbox),
-                timeout=None if wake is None else wake - now,
-                timeout_summary=waiting_summary(self._state),
-            )
+    def _waiting_summary(self, now: datetime) -> str:
+        return waiting_summary(self._state)
 
     async def _step(self) -> None:
-        now = workflow.now()
         batch, self._inbox = self._inbox, []
         before = self._state.version
-        effects: list[OpeningEffect] = []
-        deliveries: list[OpeningDelivery | None] = [*batch] or [None]  # None: the clock
-        for delivery in deliveries:
-            event = delivery.event if delivery else None
-            policy = await self._policy_for(event) if isinstance(event, OpeningEvent) else None
-            decision = decide_opening(self._state, event, now, policy)
-            self._state = decision.state
-            effects += decision.effects
-            if delivery and delivery.delivery_id:
-                receipt = Receipt(
-                    outcome=decision.outcome, field=decision.field, reason=decision.reason
-                )
-                remember(self._receipts, {delivery.delivery_id: receipt})
+        effects, _ = await self._decide_all(batch, workflow.now())
         if effects or self._state.version != before:
             request = PersistOpeningRequest(
                 opening_id=self._state.opening_id,
@@ -159,30 +88,19 @@ class OpeningWorkflow:
             )
         self._show()
 
-    async def _policy_for(self, event: OpeningEvent) -> Policy | None:
-        if event.type != "opening_registered" or self._state.registered:
+    def _attributes(self) -> list[SearchAttributeUpdate[Any]] | None:
+        state = self._state
+        if not state.registered:
             return None
-        return await load_policy(getattr(event.data, "municipality", ""))
-
-    def _show(self) -> None:
-        """Keep search attributes and the UI's current details in step with the state."""
-        workflow.set_current_details(describe_opening(self._state))
-        if not self._state.registered:
-            return
-        wake = next_opening_wakeup(self._state)
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.OPENING_STATUS.value_set(self._state.status),
-            sa.ESCALATION_LEVEL.value_set(self._state.escalation_level),
-            sa.NEXT_DEADLINE.value_set(wake) if wake else sa.NEXT_DEADLINE.value_unset(),
+        own: list[SearchAttributeUpdate[Any]] = [
+            sa.OPENING_STATUS.value_set(state.status),
+            sa.ESCALATION_LEVEL.value_set(state.escalation_level),
         ]
-        for key, value in (
-            (sa.OPENING_KIND, self._state.kind),
-            (sa.EMPLOYER, self._state.employer),
-            (sa.OWNER, self._state.owner),
-            (sa.MUNICIPALITY, self._state.municipality),
+        names: list[tuple[SearchAttributeKey[str], object]] = [
+            (sa.OPENING_KIND, state.kind),
+            (sa.EMPLOYER, state.employer),
+            (sa.OWNER, state.owner),
+            (sa.MUNICIPALITY, state.municipality),
             (sa.DEPARTMENT, "company_service"),
-        ):
-            updates.append(key.value_set(value) if value else key.value_unset())
-        if updates != self._shown:
-            workflow.upsert_search_attributes(updates)
-            self._shown = updates
+        ]
+        return sa.shown(own, next_opening_wakeup(state), names)

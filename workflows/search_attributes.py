@@ -4,7 +4,11 @@ Values are pseudonymous by design (stage names, staff ids, municipality names): 
 indexed in clear by the Temporal server and must never carry personal data.
 """
 
-from temporalio.common import SearchAttributeKey
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
 DEPARTMENT = SearchAttributeKey.for_keyword("Department")
@@ -33,3 +37,16 @@ ALL = (
     OPENING_KIND,
     EMPLOYER,
 )
+
+
+def shown(
+    fixed: Iterable[SearchAttributeUpdate[Any]],
+    wake: datetime | None,
+    named: Iterable[tuple[SearchAttributeKey[str], object]],
+) -> list[SearchAttributeUpdate[Any]]:
+    """An entity's attributes in order: its own values, the next deadline, then names
+    (each unset while the state has none)."""
+    updates = [*fixed, NEXT_DEADLINE.value_set(wake) if wake else NEXT_DEADLINE.value_unset()]
+    for key, value in named:
+        updates.append(key.value_set(str(value)) if value else key.value_unset())
+    return updates

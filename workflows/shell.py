@@ -10,13 +10,14 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import LOAD_POLICY, UNSTORABLE
-    from core.events import Event
+    from core.case.events import Event
+    from core.case.state import RecordRefusal
     from core.intake import contract_refusals
-    from core.opening_events import OpeningEvent
+    from core.opening.events import OpeningEvent
     from core.policy import Policy
-    from core.state import RecordRefusal
-    from workflows.messages import Delivery, PersistRequest, Receipt
+    from workflows.activity_names import LOAD_POLICY, UNSTORABLE
+    from workflows.case_payloads import Delivery, PersistRequest
+    from workflows.payloads import Receipt
 
 RECEIPT_WAIT = timedelta(minutes=2)
 RECEIPTS_KEPT = 500

@@ -10,8 +10,8 @@ from typing import Any
 
 import asyncpg
 
-from core.projection import project
-from core.state import CaseState
+from core.case.projection import project
+from core.case.state import CaseState
 
 # The projection's columns that follow from the rules (the others are copies of facts).
 PROJECTED = ("stage", "owner", "deadline", "escalation_level", "stalled", "version")

@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from itertools import pairwise
 
+from core.case.stages import Stage
+from core.case.state import CaseState
 from core.policy import Roles
-from core.stages import Stage
-from core.state import CaseState
 from reports.data import TZ, Period
 from reports.whatif.replay import CaseRun, Sent
 
@@ -34,7 +34,6 @@ class Figures:
     lead_days: list[int] = field(default_factory=list)
     refused: Counter[str] = field(default_factory=Counter)  # "field: reason"
     cases: int = 0
-
 
     def add(self, other: Figures) -> None:
         """Fold in the figures of other cases (replayed apart) under the same policy."""

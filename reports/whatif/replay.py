@@ -1,4 +1,4 @@
-"""One case's logged events through `core.process.decide`, with its timers, as the case
+"""One case's logged events through `core.case.process.decide`, with its timers, as the case
 workflow (workflows/case.py) ran them.
 
 Each logged event carries the workflow time it was applied at (`applied_at`): events
@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from core.clock import next_wakeup
-from core.events import Event
+from core.case.deadlines import next_wakeup
+from core.case.events import Event
+from core.case.process import decide
+from core.case.stages import Stage
+from core.case.state import CaseState, Effect, SendMessage
 from core.policy import Policy, PolicyBook
-from core.process import decide
-from core.stages import Stage
-from core.state import CaseState, Effect, SendMessage
 from workflows.case import BACKLOG_SETTLE
 
 Policies = Callable[[str], Policy]

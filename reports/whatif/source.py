@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from core.events import Event
+from core.case.events import Event
 from reports.data import Period
 from reports.whatif.replay import Logged
 

@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from core.delivery import ESCALATION, DeliveryNews
 from service.relay.store import Outcome
-from workflows.messages import DELIVERY_SIGNAL, workflow_id
+from workflows.case_payloads import DELIVERY_SIGNAL, workflow_id
 
 log = structlog.get_logger("service.relay")
 

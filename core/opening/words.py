@@ -5,13 +5,14 @@ Texts name openings, employers, cases and staff ids; never a citizen.
 
 from datetime import datetime
 
+from core.kernel.timeline import when
+from core.kernel.words import plain, zone_of
 from core.matching import Fit, reasons
-from core.messages import when
-from core.opening_state import OpeningMessage, OpeningState
+from core.opening.state import OpeningMessage, OpeningState
 
 
 def _tz(state: OpeningState) -> str:
-    return state.policy.timezone if state.policy else "Europe/Copenhagen"
+    return zone_of(state.policy)
 
 
 def headline(state: OpeningState) -> str:
@@ -92,3 +93,8 @@ def suggestion_text(
         f"{opening['employer']}: '{opening['title']}', {opening['hours_per_week']:g} h/week, "
         f"starts {opening['starts_on']}, {opening['municipality']}). Score {score:g}/100: {why}."
     )
+
+
+def status(state: OpeningState) -> str:
+    """The opening in words and its timeline, for a terminal."""
+    return plain(describe_opening(state), state.timeline, _tz(state))

@@ -6,122 +6,109 @@ the field and the reason, so the door can report it and nothing else happens.
 """
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
-    model_validator,
 )
 
-from core.ids import CaseId, EventId, StaffId
+from core.ids import CaseId, EventId, OpeningId, StaffId
+from core.kernel.contract import ByType, Envelope, Frozen, Hours, Name, Text, unique
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Score = Annotated[int, Field(ge=1, le=10)]
-Hours = Annotated[float, Field(gt=0, le=60)]
 
 
-def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-
-class JobGoal(_Frozen):
+class JobGoal(Frozen):
     title: Name
     disco_code: Annotated[str, StringConstraints(pattern=r"^\d{4,6}$")] | None = None
 
 
-class CaseOpened(_Frozen):
+class CaseOpened(Frozen):
     municipality: Name
     owner: StaffId
     team: StaffId
     sick_listed_on: date
     employment_ended_on: date
     expected_fit_for_work_on: date | None = None
-    restrictions: Annotated[tuple[Name, ...], AfterValidator(_unique)] = ()
+    restrictions: Annotated[tuple[Name, ...], AfterValidator(unique)] = ()
 
 
-class JobGoalTalkHeld(_Frozen):
+class JobGoalTalkHeld(Frozen):
     job_goals: Annotated[tuple[JobGoal, ...], Field(min_length=1, max_length=10)]
     held_on: date
 
 
-class CvUpdated(_Frozen):
+class CvUpdated(Frozen):
     complete: bool
     updated_on: date
 
 
-class FitForWorkExpected(_Frozen):
+class FitForWorkExpected(Frozen):
     expected_on: date
 
 
-class FitForWorkDeclared(_Frozen):
+class FitForWorkDeclared(Frozen):
     declared_on: date
 
 
-class HandoverAccepted(_Frozen):
+class HandoverAccepted(Frozen):
     consultant: StaffId
 
 
-class HandoverRejected(_Frozen):
+class HandoverRejected(Frozen):
     reason: Text
 
 
 OpeningKind = Literal["recruitment", "internship", "wage_subsidy", "small_job", "flex_job"]
 
 
-class MatchProposed(_Frozen):
-    opening_id: StaffId
+class MatchProposed(Frozen):
+    opening_id: OpeningId
     kind: OpeningKind
     employer: Name
     leads_to_paid_job: bool | None = None
 
 
-class MatchDeclined(_Frozen):
-    opening_id: StaffId
+class MatchDeclined(Frozen):
+    opening_id: OpeningId
     reason: Text
 
 
-class PlacementStarted(_Frozen):
-    opening_id: StaffId
+class PlacementStarted(Frozen):
+    opening_id: OpeningId
     started_on: date
     hours_per_week: Hours
 
 
-class ProgressionScored(_Frozen):
+class ProgressionScored(Frozen):
     work_function: Name
     score: Score
     scored_on: date
 
 
-class FollowupHeld(_Frozen):
+class FollowupHeld(Frozen):
     held_on: date
 
 
-class OwnerChanged(_Frozen):
+class OwnerChanged(Frozen):
     owner: StaffId
     team: StaffId | None = None
 
 
-class DeadlineMoved(_Frozen):
+class DeadlineMoved(Frozen):
     new_deadline: date
     reason: Text
 
 
-class CasePaused(_Frozen):
+class CasePaused(Frozen):
     reason: Text
     review_on: date
 
 
-class CaseResumed(_Frozen):
+class CaseResumed(Frozen):
     pass
 
 
@@ -130,12 +117,12 @@ Outcome = Literal[
 ]
 
 
-class CaseClosed(_Frozen):
+class CaseClosed(Frozen):
     outcome: Outcome
     closed_on: date
 
 
-DATA_MODELS: dict[str, type[_Frozen]] = {
+DATA_MODELS: dict[str, type[Frozen]] = {
     "case_opened": CaseOpened,
     "job_goal_talk_held": JobGoalTalkHeld,
     "cv_updated": CvUpdated,
@@ -194,19 +181,7 @@ EventData = (
 )
 
 
-def data_for_type(values: Any, models: dict[str, type[_Frozen]]) -> Any:
-    """Validate an envelope's `data` against the model its `type` names, before the union
-    of data models sees it: the union is ambiguous on its own (several share a shape)."""
-    if isinstance(values, dict):
-        kind, data = values.get("type"), values.get("data")
-        if isinstance(kind, str) and kind in models and isinstance(data, dict):
-            values = {**values, "data": models[kind].model_validate(data, strict=False)}
-    return values
-
-
-class _Envelope(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class _Envelope(Envelope):
     event_id: EventId
     case_id: CaseId
     type: EventType
@@ -216,18 +191,14 @@ class _Envelope(BaseModel):
 class RawEvent(_Envelope):
     """The envelope checked, `data` not yet: the first step of intake."""
 
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
-class Event(_Envelope):
+class Event(_Envelope, ByType):
     """One event of the contract; `data` is the model its `type` names."""
 
+    data_models: ClassVar[dict[str, type[Frozen]]] = DATA_MODELS
     data: EventData
-
-    @model_validator(mode="before")
-    @classmethod
-    def _data_for_type(cls, values: Any) -> Any:
-        return data_for_type(values, DATA_MODELS)
 
 
 def json_data(event: Event) -> dict[str, Any]:

@@ -4,27 +4,22 @@ Everything here is plain data: the workflow carries `CaseState` whole through
 continue-as-new, and activities receive effects as they are.
 """
 
-from collections.abc import Mapping
 from datetime import date, datetime
-from functools import cache
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.events import Event, JobGoal
+from core.case.events import Event, JobGoal
+from core.case.stages import DEPARTMENT, Department, Stage
+from core.kernel.effects import Effect as KernelEffect
+from core.kernel.effects import Logged, Message
+from core.kernel.entity import Decision as Decided
+from core.kernel.timeline import FrozenState, TimelineEntry, built
 from core.policy import Policy
-from core.stages import DEPARTMENT, Department, Stage
 
 DeadlineKind = Literal[
     "stage", "moved", "pause_review", "match_response", "follow_up", "handover_window"
 ]
-
-
-class TimelineEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    at: datetime
-    what: str
 
 
 class StageVisit(BaseModel):
@@ -36,45 +31,7 @@ class StageVisit(BaseModel):
     entered_at: datetime
 
 
-_set = object.__setattr__
-M = TypeVar("M", bound=BaseModel)
-
-
-@cache
-def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
-    return {
-        name: field.get_default(call_default_factory=True)
-        for name, field in cls.model_fields.items()
-        if not field.is_required()
-    }
-
-
-def built(cls: type[M], **values: Any) -> M:
-    """`cls(**values)` without validation, for values the rules made and typed themselves:
-    pydantic's `model_construct` is generic and costs as much as the decision around it."""
-    model = cls.__new__(cls)
-    _set(model, "__dict__", {**_defaults(cls), **values})
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_fields_set__", set(values))
-    _set(model, "__pydantic_private__", None)
-    return model
-
-
-class CaseState(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """As pydantic's (no validation, fields set remembered), without its generic
-        copying: the rules copy a state several times an event, so this is their hot path."""
-        if deep or not update:
-            return super().model_copy(update=update, deep=deep)
-        copied = type(self).__new__(type(self))
-        _set(copied, "__dict__", {**self.__dict__, **update})
-        _set(copied, "__pydantic_extra__", None)
-        _set(copied, "__pydantic_fields_set__", self.__pydantic_fields_set__ | update.keys())
-        _set(copied, "__pydantic_private__", None)
-        return copied
-
+class CaseState(FrozenState):
     case_id: str
     version: int = 0
     opened: bool = False
@@ -106,7 +63,7 @@ class CaseState(BaseModel):
     opening_id: str | None = None
     placement_started_on: date | None = None
     followups_held: int = 0
-    last_scores: dict[str, int] = {}
+    last_scores: dict[str, int] = Field(default_factory=dict)
     handover_rejection: str | None = None
     outcome: str | None = None
     closed_at: datetime | None = None
@@ -150,39 +107,26 @@ class CaseState(BaseModel):
         return None
 
 
-class LogEvent(BaseModel):
-    """Append an accepted event to the event log (key: case_id, event_id)."""
-
-    model_config = ConfigDict(frozen=True)
+class LogEvent(Logged):
+    """Append an accepted event to the case's event log (key: case_id, event_id)."""
 
     kind: Literal["log_event"] = "log_event"
     event: Event
-    seq: int
-    applied_at: datetime
 
 
-class SendMessage(BaseModel):
-    """Write one outbox message for the case system (key: `message_key`)."""
-
-    model_config = ConfigDict(frozen=True)
+class SendMessage(Message):
+    """One outbox message for the case system."""
 
     kind: Literal["send_message"] = "send_message"
-    message_key: str
     case_id: str
     message_kind: Literal[
         "escalation", "handover_requested", "handover_rejected", "wage_talk", "early_warning"
     ]
     stage: Stage
-    level: int | None = None
-    recipients: tuple[str, ...]
-    text: str
-    due_at: datetime | None = None
 
 
-class RecordRefusal(BaseModel):
+class RecordRefusal(KernelEffect):
     """Remember an event the process refused (key: case_id, event_id, delivery)."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: Literal["record_refusal"] = "record_refusal"
     case_id: str
@@ -194,14 +138,4 @@ class RecordRefusal(BaseModel):
 
 Effect = LogEvent | SendMessage | RecordRefusal
 
-Outcome = Literal["accepted", "duplicate", "refused", "held"]
-
-
-class Decision(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    state: CaseState
-    effects: tuple[Effect, ...] = ()
-    outcome: Outcome = "accepted"
-    field: str | None = None
-    reason: str | None = None
+Decision = Decided[CaseState, Effect]

@@ -3,12 +3,13 @@ breaking recorded histories (new fields get defaults)."""
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from core.case.events import Event
+from core.case.projection import Projection
+from core.case.state import CaseState, LogEvent, RecordRefusal, SendMessage
 from core.delivery import Deliveries
-from core.events import Event
-from core.projection import Projection
-from core.state import CaseState, LogEvent, Outcome, RecordRefusal, SendMessage, TimelineEntry
+from workflows.payloads import Delivered, EntityInput
 
 TASK_QUEUE = "trappebro-cases"
 EVENT_SIGNAL = "event"
@@ -22,31 +23,14 @@ def workflow_id(case_id: str) -> str:
     return f"case-{case_id}"
 
 
-class Delivery(BaseModel):
-    """One event as sent by a door; `delivery_id` lets the sender ask for its receipt."""
-
-    model_config = ConfigDict(frozen=True)
-
+class Delivery(Delivered):
     event: Event
-    delivery_id: str | None = None
 
 
-class Receipt(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    outcome: Outcome | None = None  # None: not known (yet)
-    field: str | None = None
-    reason: str | None = None
-
-
-class CaseInput(BaseModel):
-    """Start input, and the hand-over through continue-as-new."""
-
+class CaseInput(EntityInput):
     case_id: str
     state: CaseState | None = None
     inbox: tuple[Delivery, ...] = ()
-    receipts: dict[str, Receipt] = {}
-    continue_as_new_after: int = 2_000  # history events
     # What the relay said of the case's escalations (absent in older histories).
     deliveries: Deliveries = Deliveries()
 
@@ -92,7 +76,3 @@ class SuggestRequest(BaseModel):
     def summary(self) -> str:
         who = self.projection.consultant or "the consultant"
         return f"Suggest open openings for this case to {who}"
-
-
-class Timeline(BaseModel):
-    entries: tuple[TimelineEntry, ...]

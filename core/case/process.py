@@ -9,64 +9,20 @@ follow the process table in DESIGN.md.
 from collections.abc import Callable
 from datetime import datetime
 
-from core import events as ev
-from core.clock import enter_handover, handover_due, note, run_clock, stage_deadline, with_deadline
+from core.case import events as ev
+from core.case.deadlines import handover_due, stage_deadline, with_deadline
+from core.case.ladder import enter_handover, run_ladder
+from core.case.stages import Stage
+from core.case.state import CaseState, Effect, LogEvent, RecordRefusal
+from core.case.words import early_warning, handover_rejected, wage_talk
 from core.durations import end_of_day
-from core.messages import early_warning, handover_rejected, wage_talk, when
+from core.kernel.entity import Entity, recorded
+from core.kernel.refusal import Refused
+from core.kernel.timeline import built, note
 from core.policy import Policy
-from core.stages import Stage
-from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, built
 
 WAGE_TALK_SCORE = 7
 EARLY_WARNING_DROP = 3  # a fall this large since the last score on a work function
-
-
-class Refused(Exception):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
-
-
-def decide(
-    state: CaseState, event: ev.Event | None, now: datetime, policy: Policy | None = None
-) -> Decision:
-    """Apply one event (or, with `event=None`, only the passing of time) at `now`.
-
-    `policy` is the municipality's policy, needed only for `case_opened`: the case keeps
-    that snapshot for its whole life.
-    """
-    if event is None:
-        state, effects = run_clock(state, now)
-        return built(Decision, state=state, effects=tuple(effects))
-    if event.event_id in state.seen or any(h.event_id == event.event_id for h in state.held):
-        return built(Decision, state=state, outcome="duplicate")
-    if not state.opened and event.type != "case_opened":
-        held = state.model_copy(update={"held": (*state.held, event), "version": state.version + 1})
-        return built(Decision, state=held, outcome="held")
-    # Deadlines that passed before this event happened were missed, however late it
-    # arrives; later ones wait for the next tick, so a backlog can catch up first.
-    clocked, missed = run_clock(state, min(event.occurred_at, now))
-    try:
-        accepted, effects = _accept(clocked, event, now, policy)
-    except Refused as refusal:
-        refused = RecordRefusal(
-            case_id=state.case_id,
-            event_id=event.event_id,
-            field=refusal.field,
-            reason=refusal.reason,
-            refused_at=now,
-        )
-        return built(
-            Decision,
-            state=state,
-            effects=(refused,),
-            outcome="refused",
-            field=refusal.field,
-            reason=refusal.reason,
-        )
-    if event.type == "case_opened":
-        accepted, effects = _release_held(accepted, effects, now)
-    return built(Decision, state=accepted, effects=(*missed, *effects))
 
 
 def _accept(
@@ -82,32 +38,38 @@ def _accept(
         state = state.model_copy(update={"policy": policy})
     at = max(event.occurred_at, state.stage_entered_at or event.occurred_at)
     state, effects = HANDLERS[event.type](state, event.data, at, event.event_id)
-    accepted = {
-        "seen": state.seen | {event.event_id},
-        "seq": state.seq + 1,
-        "last_event": f"{event.type} ({when(event.occurred_at, _tz_name(state))})",
-    }
     what = f"{event.type} accepted; stage {state.stage.value}"
-    state = note(state, event.occurred_at, what, accepted)
+    state = recorded(state, event.event_id, event, state.policy, what)
     return state, [built(LogEvent, event=event, seq=state.seq, applied_at=now), *effects]
 
 
-def _tz_name(state: CaseState) -> str:
-    return state.policy.timezone if state.policy else "Europe/Copenhagen"
+def _refusal_record(
+    state: CaseState, event: ev.Event, refused: Refused, now: datetime
+) -> tuple[Effect, ...]:
+    """A case remembers what it refused (the door's refusal report reads it)."""
+    record = RecordRefusal(
+        case_id=state.case_id,
+        event_id=event.event_id,
+        field=refused.field,
+        reason=refused.reason,
+        refused_at=now,
+    )
+    return (record,)
 
 
-def _release_held(
-    state: CaseState, effects: list[Effect], now: datetime
-) -> tuple[CaseState, list[Effect]]:
-    """Events that came before case_opened are applied now, in business-time order."""
-    held = sorted(state.held, key=lambda e: e.occurred_at)
-    state = state.model_copy(update={"held": ()})
-    out = list(effects)
-    for event in held:
-        decision = decide(state, event, now)
-        state = decision.state
-        out += decision.effects
-    return state, out
+CASE: Entity[CaseState, ev.Event, Effect] = Entity(
+    opener="case_opened",
+    is_open=lambda state: state.opened,
+    tick=run_ladder,
+    accept=_accept,
+    refusal_effects=_refusal_record,
+)
+
+
+# `decide(state, event_or_None, now, policy=None) -> Decision`: one event (or, with None,
+# only the passing of time) at `now`. `policy` is needed only for `case_opened`: the case
+# keeps that snapshot for its whole life.
+decide = CASE.decide
 
 
 Result = tuple[CaseState, list[Effect]]
@@ -138,7 +100,7 @@ def _job_goal_talk(state: CaseState, data: ev.EventData, at: datetime, _: str) -
 def _cv_updated(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
     assert isinstance(data, ev.CvUpdated)
     state = state.model_copy(update={"cv_complete": data.complete})
-    # Any CV news in CV_READINESS restarts its clock (and an incomplete CV closes the window).
+    # Any CV news in CV_READINESS restarts its deadline (and an incomplete CV closes the window).
     return _advance(state, at, refresh=state.stage is Stage.CV_READINESS)
 
 
@@ -247,7 +209,7 @@ def _paused(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Resul
     if state.paused:
         raise Refused("type", "case is already paused")
     tz = state.policy.tz
-    latest = state.policy.max_pause.after(at, tz)
+    latest = state.policy.max_pause.after(at, tz, state.policy.off)
     if end_of_day(data.review_on, tz) > end_of_day(latest.astimezone(tz).date(), tz):
         raise Refused(
             "data.review_on", f"lies beyond the policy's maximum pause ({state.policy.max_pause})"
@@ -300,7 +262,7 @@ def _enter(state: CaseState, stage: Stage, at: datetime) -> Result:
 
 
 def _restart(state: CaseState, at: datetime) -> Result:
-    """Progress inside a stage: the stage's clock starts again from this event."""
+    """Progress inside a stage: the stage's deadline starts again from this event."""
     if state.paused:
         return state, []
     deadline, kind = stage_deadline(state, at)

@@ -5,25 +5,19 @@ frozen, strict, unknown fields refused. The door routes an event by its `type`.
 """
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
-from core.events import Hours, Name, OpeningKind, Text, _Frozen, _unique, data_for_type
+from core.case.events import OpeningKind
 from core.ids import EventId, OpeningId, StaffId
+from core.kernel.contract import ByType, Envelope, Frozen, Hours, Name, Text, unique
 
 DiscoCode = Annotated[str, StringConstraints(pattern=r"^\d{4,6}$")]
-Tags = Annotated[tuple[Name, ...], AfterValidator(_unique)]
+Tags = Annotated[tuple[Name, ...], AfterValidator(unique)]
 
 
-class OpeningRegistered(_Frozen):
+class OpeningRegistered(Frozen):
     kind: OpeningKind
     employer: Name
     title: Name
@@ -37,16 +31,16 @@ class OpeningRegistered(_Frozen):
     consultant: StaffId | None = None
 
 
-class OpeningFilled(_Frozen):
+class OpeningFilled(Frozen):
     filled_on: date
 
 
-class OpeningWithdrawn(_Frozen):
+class OpeningWithdrawn(Frozen):
     reason: Text
     withdrawn_on: date
 
 
-OPENING_DATA_MODELS: dict[str, type[_Frozen]] = {
+OPENING_DATA_MODELS: dict[str, type[Frozen]] = {
     "opening_registered": OpeningRegistered,
     "opening_filled": OpeningFilled,
     "opening_withdrawn": OpeningWithdrawn,
@@ -55,9 +49,7 @@ OpeningEventType = Literal["opening_registered", "opening_filled", "opening_with
 OpeningData = OpeningRegistered | OpeningFilled | OpeningWithdrawn
 
 
-class _OpeningEnvelope(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class _OpeningEnvelope(Envelope):
     event_id: EventId
     opening_id: OpeningId
     type: OpeningEventType
@@ -67,15 +59,11 @@ class _OpeningEnvelope(BaseModel):
 class RawOpeningEvent(_OpeningEnvelope):
     """The envelope checked, `data` not yet: the first step of intake."""
 
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
-class OpeningEvent(_OpeningEnvelope):
+class OpeningEvent(_OpeningEnvelope, ByType):
     """One opening event; `data` is the model its `type` names."""
 
+    data_models: ClassVar[dict[str, type[Frozen]]] = OPENING_DATA_MODELS
     data: OpeningData
-
-    @model_validator(mode="before")
-    @classmethod
-    def _data_for_type(cls, values: Any) -> Any:
-        return data_for_type(values, OPENING_DATA_MODELS)

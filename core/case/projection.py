@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from core.events import JobGoal
-from core.state import CaseState, StageVisit
+from core.case.events import JobGoal
+from core.case.state import CaseState, StageVisit
 
 
 class Projection(BaseModel):

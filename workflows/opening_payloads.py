@@ -2,18 +2,18 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from core.events import Event
-from core.opening_events import OpeningEvent
-from core.opening_state import (
+from core.case.events import Event
+from core.opening.events import OpeningEvent
+from core.opening.projection import OpeningProjection
+from core.opening.state import (
     LogOpeningEvent,
     OpeningMessage,
-    OpeningProjection,
     OpeningState,
     SuggestCandidates,
 )
-from workflows.messages import Receipt
+from workflows.payloads import Delivered, EntityInput
 
 OPENING_EVENT_SIGNAL = "opening_event"
 
@@ -22,23 +22,16 @@ def opening_workflow_id(opening_id: str) -> str:
     return f"opening-{opening_id}"
 
 
-class OpeningDelivery(BaseModel):
+class OpeningDelivery(Delivered):
     """An opening event, or a case event that names the opening (a proposal, a placement)."""
 
-    model_config = ConfigDict(frozen=True)
-
     event: OpeningEvent | Event
-    delivery_id: str | None = None
 
 
-class OpeningInput(BaseModel):
-    """Start input, and the hand-over through continue-as-new."""
-
+class OpeningInput(EntityInput):
     opening_id: str
     state: OpeningState | None = None
     inbox: tuple[OpeningDelivery, ...] = ()
-    receipts: dict[str, Receipt] = {}
-    continue_as_new_after: int = 2_000  # history events
 
 
 class OpeningResult(BaseModel):

@@ -1,4 +1,5 @@
-"""Outbox messages in words a caseworker or leader understands.
+"""A case in words: outbox messages a caseworker or leader understands, the details ops
+staff see in the Temporal Web UI, and the status `starter.py status` prints.
 
 Texts name the case, stage, staff ids and dates; never the citizen. Each message's key
 makes writing it idempotent.
@@ -6,21 +7,16 @@ makes writing it idempotent.
 
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-from core.stages import WAITING_FOR, Department, Stage
-from core.state import CaseState, SendMessage, built
+from core.case.deadlines import next_wakeup
+from core.case.stages import WAITING_FOR, Department, Stage
+from core.case.state import CaseState, SendMessage
+from core.delivery import LastEscalation
+from core.kernel.timeline import built, when
+from core.kernel.words import plain, zone_of
 
 EventMessage = Literal["handover_rejected", "wage_talk", "early_warning"]
 _ROLE = {1: "owner", 2: "team lead", 3: "department head"}
-
-
-def when(moment: datetime | None, tz_name: str = "Europe/Copenhagen") -> str:
-    if moment is None:
-        return "none"
-    # As strftime("%Y-%m-%d %H:%M %Z"), which costs more than the rest of a decision.
-    d = moment.astimezone(ZoneInfo(tz_name))
-    return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d} {d.tzname()}"
 
 
 def recipients(state: CaseState, level: int) -> tuple[str, ...]:
@@ -64,7 +60,7 @@ def _what_passed(state: CaseState) -> str:
 
 
 def escalation_message(state: CaseState, level: int, due: datetime, late: bool) -> SendMessage:
-    tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
+    tz = zone_of(state.policy)
     repeat = f"r{state.repeats}" if state.repeats else ""
     text = (
         f"Case {state.case_id} ({state.municipality}), stage {state.stage.value}: "
@@ -87,7 +83,7 @@ def escalation_message(state: CaseState, level: int, due: datetime, late: bool) 
 
 
 def handover_requested(state: CaseState) -> SendMessage:
-    tz = state.policy.timezone if state.policy else "Europe/Copenhagen"
+    tz = zone_of(state.policy)
     return built(
         SendMessage,
         message_key=f"{state.case_id}/handover_requested/{state.deadline_no}",
@@ -141,3 +137,99 @@ def early_warning(
         "citizen and the employer now, before the placement is at risk."
     )
     return _on_event(state, event_id, "early_warning", state.stage, state.consultant, text)
+
+
+_NEXT_STEP = {0: "level 1 reminder to", 1: "level 2 escalation to", 2: "level 3 escalation to"}
+
+
+def describe(state: CaseState, escalation: LastEscalation | None = None) -> str:
+    """Current details: stage, owner, next deadline, last event, escalation and whether
+    the last escalation was delivered, as the relay told the case (Markdown)."""
+    if not state.opened:
+        held = len(state.held)
+        return f"**Waiting for case_opened** - {held} event(s) held until the case opens."
+    tz = zone_of(state.policy)
+    if state.closed:
+        return (
+            f"**CLOSED** - outcome **{state.outcome}** on {when(state.closed_at, tz)}.\n\n"
+            f"Last event: {state.last_event}"
+        )
+    lines = [
+        f"**{state.stage.value}** - waiting for {_waiting_for(state)}",
+        f"Owner: **{state.owner}** ({state.department})",
+        f"Deadline: **{when(state.deadline, tz)}** ({state.deadline_kind.replace('_', ' ')})",
+        f"Next: {next_step(state)}",
+        f"Escalation: {_escalation(state)}",
+        f"Last event: {state.last_event}",
+        f"Policy: {state.policy.version if state.policy else 'none'}",
+    ]
+    if escalation is not None:
+        lines.insert(5, delivery_line(escalation, tz))
+    if state.handover_rejection and state.stage is Stage.CV_READINESS:
+        lines.insert(1, "Handover was sent back by the company service (see timeline).")
+    return "\n\n".join(lines)
+
+
+def next_step(state: CaseState) -> str:
+    """What happens at the next wake-up, for the timer's summary."""
+    wake = next_wakeup(state)
+    if wake is None:
+        return "nothing scheduled"
+    tz = zone_of(state.policy)
+    if state.deadline_kind == "handover_window" and state.escalation_level == 0:
+        return f"handover to the company service at {when(wake, tz)}"
+    level = min(state.escalation_level, 2)
+    who = ", ".join(recipients(state, level + 1))
+    if state.escalation_level >= 3:
+        return f"level 3 reminder to {who} at {when(wake, tz)}"
+    return f"{_NEXT_STEP[level]} {who} at {when(wake, tz)}"
+
+
+def _waiting_for(state: CaseState) -> str:
+    if state.paused:
+        return f"review of the pause by {state.review_on}"
+    if state.stage is Stage.CV_READINESS and state.cv_complete:
+        if state.deadline_kind == "handover_window":
+            return "the handover window (expected fit-for-work date) to open"
+        return "an expected fit-for-work date (job goal and CV are ready)"
+    return WAITING_FOR.get(state.stage, "progress")
+
+
+def _escalation(state: CaseState) -> str:
+    if state.escalation_level == 0:
+        return "none"
+    stalled = " - **STALLED**" if state.stalled else ""
+    return f"level {state.escalation_level}{stalled}"
+
+
+_NOT_DELIVERED = {"failed": "delivery failed (refused)", "dead": "delivery failed (dead-lettered)"}
+ANSWER_SHOWN = 60  # characters of the receiver's answer in the details
+
+
+def delivery_line(escalation: LastEscalation, tz: str) -> str:
+    """Whether the last escalation arrived: delivered, not yet, or failed and why."""
+    head = f"Last escalation (level {escalation.level}): "
+    news = escalation.news
+    if news is None:
+        return head + "not delivered yet"
+    if news.outcome == "delivered":
+        return head + f"**delivered** {when(news.at, tz)}"
+    answer = news.answer.strip().replace("\n", " ")[:ANSWER_SHOWN]
+    why = f": {answer}" if answer else ""
+    return head + f"**{_NOT_DELIVERED[news.outcome]}** {when(news.at, tz)}{why}"
+
+
+def summary(case_id: str) -> str:
+    return f"Sick-leave case {case_id}: job goal, CV, handover to company service, match"
+
+
+def waiting_summary(state: CaseState, now: datetime) -> str:
+    """The deadline timer's summary in the UI: what it waits for and what comes next."""
+    del now
+    return f"{state.stage.value}: waiting for {_waiting_for(state)}; then {next_step(state)}"
+
+
+def status(state: CaseState) -> str:
+    """The case in words and its timeline, for a terminal."""
+    head = f"Case {state.case_id} ({state.municipality or 'not opened yet'})\n\n"
+    return head + plain(describe(state), state.timeline, zone_of(state.policy))

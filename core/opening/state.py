@@ -1,18 +1,18 @@
 """The state of one opening and the effects its decisions ask the shell to carry out.
 
-Plain data, like core/state.py: the workflow carries `OpeningState` whole through
+Plain data, like the case's: the workflow carries `OpeningState` whole through
 continue-as-new, and the persist activity receives the effects as they are.
 """
 
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from core.events import Event
-from core.opening_events import OpeningEvent
+from core.case.events import Event
+from core.kernel.effects import Effect, Logged, Message
+from core.kernel.entity import Decision
+from core.kernel.timeline import FrozenState, TimelineEntry
+from core.opening.events import OpeningEvent
 from core.policy import Policy
-from core.state import TimelineEntry
 
 OpeningStatus = Literal["AWAITING_REGISTRATION", "OPEN", "PROPOSED", "FILLED", "WITHDRAWN"]
 CLOSED_STATUSES = ("FILLED", "WITHDRAWN")
@@ -20,9 +20,7 @@ CLOSED_STATUSES = ("FILLED", "WITHDRAWN")
 CASE_EVENTS_FOR_OPENINGS = ("match_proposed", "match_declined", "placement_started")
 
 
-class OpeningState(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class OpeningState(FrozenState):
     opening_id: str
     version: int = 0
     status: OpeningStatus = "AWAITING_REGISTRATION"
@@ -68,81 +66,29 @@ class OpeningState(BaseModel):
         return self.policy.roles.company_service_team if self.policy else None
 
 
-class LogOpeningEvent(BaseModel):
+class LogOpeningEvent(Logged):
     """Append an accepted opening event to its log (key: opening_id, event_id)."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: Literal["log_opening_event"] = "log_opening_event"
     event: OpeningEvent
-    seq: int
-    applied_at: datetime
 
 
-class OpeningMessage(BaseModel):
-    """Write one outbox message about the opening (key: `message_key`)."""
-
-    model_config = ConfigDict(frozen=True)
+class OpeningMessage(Message):
+    """One outbox message about the opening."""
 
     kind: Literal["opening_message"] = "opening_message"
-    message_key: str
     opening_id: str
     message_kind: Literal["opening_escalation"]
     status: OpeningStatus
-    level: int | None = None
-    recipients: tuple[str, ...]
-    text: str
-    due_at: datetime | None = None
 
 
-class SuggestCandidates(BaseModel):
+class SuggestCandidates(Effect):
     """Match the opening against cases in MATCHING; each pair suggested once (key:
     opening_id, case_id)."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: Literal["suggest_candidates"] = "suggest_candidates"
     opening_id: str
 
 
 OpeningEffect = LogOpeningEvent | OpeningMessage | SuggestCandidates
-OpeningOutcome = Literal["accepted", "duplicate", "refused", "held"]
-
-
-class OpeningDecision(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    state: OpeningState
-    effects: tuple[OpeningEffect, ...] = ()
-    outcome: OpeningOutcome = "accepted"
-    field: str | None = None
-    reason: str | None = None
-
-
-class OpeningProjection(BaseModel):
-    """The read-model row of an opening (what matching reads)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    opening_id: str
-    version: int
-    status: str
-    kind: str
-    employer: str
-    title: str
-    disco_code: str
-    hours_per_week: float
-    municipality: str
-    starts_on: date
-    candidates_by: date
-    requirements: tuple[str, ...]
-    blocked_restrictions: tuple[str, ...]
-    leads_to_paid_job: bool | None
-    consultant: str | None
-    deadline: datetime | None
-    escalation_level: int
-    proposals: int
-    placed_case_id: str | None
-    registered_at: datetime | None
-    closed_at: datetime | None
-    policy_version: str | None
+OpeningDecision = Decision[OpeningState, OpeningEffect]

@@ -1,0 +1,1 @@
+"""The sick-leave case: its events, state, rules, deadline ladder and words."""

@@ -1,0 +1,1 @@
+"""The company-service opening: its events, state, rules and words."""
