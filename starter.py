@@ -25,16 +25,16 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from core.describe import describe, plain
 from core.state import CaseState
+from doors.ingest import IngestReport, ingest
+from doors.opening import opening_status
+from infrastructure.config import load_settings
+from infrastructure.exit import run_main
+from infrastructure.temporal import MissingPayloadKey, connect
+from observability.logs import configure_logging
+from outbox import cli as outbox_cli
+from outbox.ops import escalation_line
 from reports import cli as report_cli
 from reports.whatif import cli as whatif_cli
-from service.config import load_settings
-from service.door import IngestReport, ingest
-from service.exit import run_main
-from service.logs import configure_logging
-from service.opening_door import opening_status
-from service.relay import cli as outbox_cli
-from service.relay.ops import escalation_line
-from service.temporal import MissingPayloadKey, connect
 from workflows.messages import workflow_id
 
 PROGRESS_FROM = 200  # lines: a shorter batch is done before a bar would help

@@ -1,17 +1,17 @@
-"""Run the case worker until SIGTERM or SIGINT (configuration: see service/config.py)."""
+"""Run the case worker until SIGTERM or SIGINT (configuration: see infrastructure/config.py)."""
 
 import asyncio
 
 import structlog
 
 from activities.db import create_pool
-from service.config import load_settings
-from service.exit import run_main, stop_on_signals
-from service.logs import configure_logging
-from service.operations import Health, operations
-from service.temporal import MissingPayloadKey, connect, service_converter, service_runtime
-from service.tracing import TracingUnavailable, tracing_interceptors
-from service.wiring import create_worker
+from composition import create_worker
+from infrastructure.config import load_settings
+from infrastructure.exit import run_main, stop_on_signals
+from infrastructure.temporal import MissingPayloadKey, connect, service_converter, service_runtime
+from observability.health import Health, operations
+from observability.logs import configure_logging
+from observability.tracing import TracingUnavailable, tracing_interceptors
 
 log = structlog.get_logger("worker")
 

@@ -16,7 +16,7 @@ from temporalio import activity
 
 from activities.names import WRITE_DIGEST
 from core.digest import DUE_WITHIN, DigestLine, digest_key, digest_text
-from service.metrics import count_digests
+from observability.metrics import count_digests
 from workflows.digest_messages import DigestRequest, DigestResult
 
 log = structlog.get_logger("activities.digest")

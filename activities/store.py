@@ -24,7 +24,7 @@ from activities.unstorable import NEVER_STORED, unstorable
 from core.events import json_data
 from core.projection import Projection
 from core.state import LogEvent, RecordRefusal, SendMessage
-from service.metrics import count_escalation, count_refusal
+from observability.metrics import count_escalation, count_refusal
 from workflows.messages import PersistRequest, SuggestRequest
 
 log = structlog.get_logger("activities.store")

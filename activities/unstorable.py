@@ -18,7 +18,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.names import UNSTORABLE
-from service.metrics import count_unstorable
+from observability.metrics import count_unstorable
 
 log = structlog.get_logger("activities.unstorable")
 

@@ -48,7 +48,7 @@ from core.policy import PolicyBook, load_policy_book
 from core.process import decide
 from core.stages import Stage
 from core.state import CaseState, LogEvent, RecordRefusal, SendMessage
-from service.config import REPO_ROOT
+from infrastructure.config import REPO_ROOT
 
 TZ = ZoneInfo("Europe/Copenhagen")
 DEFAULT_POLICY = REPO_ROOT / "policies" / "default.toml"

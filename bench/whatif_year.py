@@ -38,9 +38,9 @@ from year import generate_year  # noqa: E402
 
 from activities.store import _LOG_EVENT, _log_row  # noqa: E402
 from core.policy import load_policy_book  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from infrastructure.postgres import migrate  # noqa: E402
 from reports.data import TZ  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.postgres import migrate  # noqa: E402
 
 DEFAULT_POLICY = _ROOT / "policies" / "default.toml"
 # The change tried: a day less for the company service to answer, a quicker ladder.

@@ -61,7 +61,7 @@ from year_openings import opening_lines, openings_for, poisson, working_days  # 
 from core.events import Event  # noqa: E402
 from core.intake import RefusedEvent, parse_any  # noqa: E402
 from core.policy import load_policy_book  # noqa: E402
-from service.config import REPO_ROOT  # noqa: E402
+from infrastructure.config import REPO_ROOT  # noqa: E402
 
 POLICY = REPO_ROOT / "policies" / "default.toml"
 RATES = {"Norddjurs": 1.6, "Viborg": 3.4, "Lyngby-Taarbæk": 2.6}

@@ -24,8 +24,8 @@ from verdict import verdict
 
 from core.cpr import find_cpr
 from core.intake import RefusedEvent, contract_refusals, parse_event
-from service.door import ingest
-from service.http_door import too_deep
+from doors.http import too_deep
+from doors.ingest import ingest
 from workflows.messages import (
     EVENT_SIGNAL,
     RECEIPT_QUERY,

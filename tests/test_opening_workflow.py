@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.durations import end_of_day
 from core.stages import Stage
-from service.door import ingest
+from doors.ingest import ingest
 from tests.core_support import CONSULTANT, CPH, ROOT, SAMPLE
 from tests.keys_support import keys_env
 from tests.opening_support import OpeningRun, opening_data, opening_event

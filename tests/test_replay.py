@@ -21,8 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
     from activities.names import LOAD_POLICY
+    from composition import PASSTHROUGH
     from core.policy import Policy
-    from service.wiring import PASSTHROUGH
     from tests.workflow_support import HISTORIES, history_files
     from workflows.case import CaseWorkflow
     from workflows.messages import CaseInput, CaseResult

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 
 from core.intake import parse_event
 from core.policy import load_policy_book
+from infrastructure.config import REPO_ROOT
 from reports.data import Period
 from reports.whatif.figures import figures
 from reports.whatif.replay import Logged, policies_of, replay_case
-from service.config import REPO_ROOT
 from tests.workflow_support import DEFAULT_POLICY
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))

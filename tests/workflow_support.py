@@ -2,9 +2,9 @@
 time-skipping server, events built and sent the way the case system sends them, and the
 rows a case left in PostgreSQL.
 
-Nothing here is a mock. `open_harness` runs `service.wiring.create_worker` (or a worker a
+Nothing here is a mock. `open_harness` runs `composition.create_worker` (or a worker a
 test builds itself) on a task queue of its own, `CaseRun.send` goes through
-`service.door.send` (signal-with-start, then the receipt update), and the row helpers read
+`doors.ingest.send` (signal-with-start, then the receipt update), and the row helpers read
 the real tables. Time is the test server's: events occur "now" in virtual time, and
 `Harness.sleep_until` skips ahead to a moment.
 """
@@ -39,14 +39,14 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.db import create_pool
+from composition import create_worker
 from core.clock import next_wakeup
 from core.events import Event
 from core.intake import parse_event
 from core.policy import Policy, load_policy_book
 from core.stages import Stage
 from core.state import CaseState, TimelineEntry
-from service.door import send
-from service.wiring import create_worker
+from doors.ingest import send
 from tests.core_support import (
     CPH,
     MUNICIPALITY,
