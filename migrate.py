@@ -12,19 +12,16 @@ import asyncio
 
 import structlog
 
-from infrastructure.config import load_settings
 from infrastructure.exit import run_main
 from infrastructure.postgres import migrate
-from observability.logs import configure_logging
+from observability.logs import start_with_database
 
 log = structlog.get_logger("migrate")
 
 
 async def run() -> int:
-    settings = load_settings()
-    configure_logging(settings.log_level)
-    if settings.database_url is None:
-        log.error("DATABASE_URL is not set")
+    settings = start_with_database(log, "DATABASE_URL is not set")
+    if settings is None or settings.database_url is None:
         return 2
     applied = await migrate(settings.database_url)
     log.info("schema is current", applied=applied)

@@ -6,21 +6,19 @@ import structlog
 
 from activities.db import create_pool
 from composition import create_worker
-from infrastructure.config import load_settings
 from infrastructure.exit import run_main, stop_on_signals
 from infrastructure.temporal import MissingPayloadKey, connect, service_converter, service_runtime
 from observability.health import Health, operations
-from observability.logs import configure_logging
+from observability.logs import start_with_database
 from observability.tracing import TracingUnavailable, tracing_interceptors
 
 log = structlog.get_logger("worker")
 
 
 async def serve() -> int:
-    settings = load_settings()
-    configure_logging(settings.log_level)
-    if settings.database_url is None:
-        log.error("DATABASE_URL is not set; scripts/up runs the worker on embedded defaults")
+    missing = "DATABASE_URL is not set; scripts/up runs the worker on embedded defaults"
+    settings = start_with_database(log, missing)
+    if settings is None or settings.database_url is None:
         return 2
     try:
         service_converter(settings)

@@ -18,24 +18,17 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from core.describe import summary
 from core.events import Event
 from core.intake import RefusedEvent, parse_any
 from core.opening_events import OpeningEvent
-from doors.opening import deliver_opening
-from infrastructure.patience import CALL_TIMEOUT, PATIENCE, Undelivered, patiently
+from doors.starting import deliver
+from infrastructure.patience import PATIENCE, Undelivered, patiently
 from infrastructure.served import served_municipalities
-from workflows.case import CaseWorkflow
 from workflows.messages import (
-    EVENT_SIGNAL,
     RECEIPT_QUERY,
     RECEIPT_UPDATE,
-    CaseInput,
-    Delivery,
     Receipt,
     workflow_id,
 )
@@ -79,32 +72,6 @@ class IngestReport:
         return not self.refused and not self.unconfirmed
 
 
-async def deliver(
-    client: Client, task_queue: str, event: Event, delivery_id: str
-) -> WorkflowHandle[Any, Any] | None:
-    """Signal-with-start one event; returns the case's handle (None: case closed)."""
-    delivery = Delivery(event=event, delivery_id=delivery_id)
-    try:
-        handle = await client.start_workflow(
-            CaseWorkflow.run,
-            CaseInput(case_id=event.case_id),
-            id=workflow_id(event.case_id),
-            task_queue=task_queue,
-            start_signal=EVENT_SIGNAL,
-            start_signal_args=[delivery],
-            # A closed case stays closed: its id never starts a new run. Only a run that
-            # ops terminated or that failed may be started again.
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            static_summary=summary(event.case_id),
-            static_details="Started by the case system's event door. Current details: stage, "
-            "owner, next deadline, last event and escalation.",
-            rpc_timeout=CALL_TIMEOUT,
-        )
-    except WorkflowAlreadyStartedError:
-        return None
-    return handle
-
-
 async def confirm(
     handle: WorkflowHandle[Any, Any], delivery_id: str, patience: float = PATIENCE
 ) -> Receipt:
@@ -145,8 +112,6 @@ async def deliver_any(
     delivery_id = uuid.uuid4().hex
 
     async def once() -> WorkflowHandle[Any, Any] | None:
-        if isinstance(event, OpeningEvent):
-            return await deliver_opening(client, task_queue, event, delivery_id)
         return await deliver(client, task_queue, event, delivery_id)
 
     return await patiently(once, PATIENCE, entity_id(event)), delivery_id

@@ -14,6 +14,7 @@ from typing import TextIO
 import structlog
 from structlog.typing import Processor
 
+from infrastructure.config import Settings, load_settings
 from observability.redact import redact
 
 _HANDLER_NAME = "trappebro-json"
@@ -84,3 +85,16 @@ def configure_logging(level: str = "INFO") -> None:
         old.close()
     root.addHandler(handler)
     root.setLevel(numeric_level)
+
+
+def start_with_database(
+    log: structlog.typing.FilteringBoundLogger, missing: str
+) -> Settings | None:
+    """What a process that needs PostgreSQL does first: read the settings, log as they say,
+    and refuse (None, `missing` logged) without DATABASE_URL."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if settings.database_url is None:
+        log.error(missing)
+        return None
+    return settings

@@ -17,14 +17,16 @@ import asyncpg
 from rich.console import Console
 from rich.table import Table
 
+from infrastructure.command_line import add_command, lacks_database, refuse
 from outbox import ops
 
 
 def add_parser(commands: Any) -> None:
-    outbox = commands.add_parser(
+    outbox = add_command(
+        commands,
         "outbox",
-        help="list undelivered outbox messages; retry or re-send one",
-        description="Pending, failed (refused by the receiver), dead-lettered and pull-feed "
+        "list undelivered outbox messages; retry or re-send one",
+        "Pending, failed (refused by the receiver), dead-lettered and pull-feed "
         "messages by recipient, age, attempts and the receiver's last answer (needs "
         "DATABASE_URL). 'retry KEY' sends a failed or dead-lettered message again; 'resend "
         "KEY' sends any message again under the same webhook-id.",
@@ -44,12 +46,10 @@ def _age(age: timedelta) -> str:
 
 async def run(args: argparse.Namespace, database_url: str | None) -> int:
     console = Console(highlight=False, soft_wrap=True)
-    if not database_url:
-        console.print("starter.py outbox: DATABASE_URL is not set", style="red")
+    if lacks_database(console, "outbox", database_url):
         return 2
     if args.action != "list" and not args.key:
-        console.print(f"starter.py outbox {args.action}: name the message KEY", style="red")
-        return 2
+        return refuse(console, f"outbox {args.action}", "name the message KEY")
     conn = await asyncpg.connect(database_url)
     try:
         if args.action == "list":

@@ -33,7 +33,8 @@ from composition import PASSTHROUGH
 from core.durations import end_of_day, start_of_day
 from core.stages import Stage
 from core.state import CaseState
-from doors.ingest import CLOSED, confirm, deliver
+from doors.ingest import CLOSED, confirm
+from doors.starting import deliver
 from tests.core_support import CONSULTANT, CPH, OWNER
 from tests.workflow_support import (
     CONTINUED_AS_NEW,
