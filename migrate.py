@@ -20,10 +20,10 @@ log = structlog.get_logger("migrate")
 
 
 async def run() -> int:
-    settings = start_with_database(log, "DATABASE_URL is not set")
-    if settings is None or settings.database_url is None:
+    started = start_with_database(log, "DATABASE_URL is not set")
+    if started is None:
         return 2
-    applied = await migrate(settings.database_url)
+    applied = await migrate(started[1])
     log.info("schema is current", applied=applied)
     return 0
 

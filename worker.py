@@ -17,9 +17,10 @@ log = structlog.get_logger("worker")
 
 async def serve() -> int:
     missing = "DATABASE_URL is not set; scripts/up runs the worker on embedded defaults"
-    settings = start_with_database(log, missing)
-    if settings is None or settings.database_url is None:
+    started = start_with_database(log, missing)
+    if started is None:
         return 2
+    settings, database_url = started
     try:
         service_converter(settings)
         interceptors = tracing_interceptors(settings)
@@ -27,7 +28,7 @@ async def serve() -> int:
         log.error(str(err))
         return 2
     stop = stop_on_signals()
-    pool = await create_pool(settings.database_url, settings.db_pool_max)
+    pool = await create_pool(database_url, settings.db_pool_max)
     try:
         client = await connect(settings, metrics=True, interceptors=interceptors)
         worker = create_worker(client, settings.task_queue, pool, settings.policy_path)

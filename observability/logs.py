@@ -89,12 +89,12 @@ def configure_logging(level: str = "INFO") -> None:
 
 def start_with_database(
     log: structlog.typing.FilteringBoundLogger, missing: str
-) -> Settings | None:
-    """What a process that needs PostgreSQL does first: read the settings, log as they say,
-    and refuse (None, `missing` logged) without DATABASE_URL."""
+) -> tuple[Settings, str] | None:
+    """What a process that needs PostgreSQL does first: read the settings, log as they say;
+    the settings and DATABASE_URL, or None (and `missing` logged) without it."""
     settings = load_settings()
     configure_logging(settings.log_level)
     if settings.database_url is None:
         log.error(missing)
         return None
-    return settings
+    return settings, settings.database_url

@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -184,10 +185,12 @@ def test_the_image_installs_without_the_dev_stack_packages() -> None:
 
 
 def test_the_configuration_page_documents_every_variable_the_service_reads() -> None:
-    folders = ("codec", "observability", "infrastructure", "doors", "outbox", "devstack")
-    entry_points = ("worker.py", "starter.py", "migrate.py", "composition.py")
+    # Every package and top-level module the project installs (pyproject.toml).
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = [pattern.rstrip("*") for pattern in setup["packages"]["find"]["include"]]
     code = [p for f in folders for p in ROOT.glob(f"{f}/**/*.py")]
-    code += [ROOT / name for name in entry_points]
+    code += [ROOT / f"{name}.py" for name in setup["py-modules"]]
+    assert len(code) > 100 and (ROOT / "infrastructure" / "config.py") in code
     read = {v for path in code for v in re.findall(r"\bTRAPPEBRO_[A-Z_]*[A-Z]", path.read_text())}
     readme = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"\bTRAPPEBRO_[A-Z_]*[A-Z]", readme))
