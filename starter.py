@@ -21,22 +21,17 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
-from core.case.state import CaseState
-from core.case.words import status
-from core.kernel.words import as_json
+from doors.ingest import IngestReport, ingest
+from doors.status import case_status, opening_status
+from infrastructure.command_line import add_command
+from infrastructure.config import load_settings
+from infrastructure.exit import run_main
+from infrastructure.temporal import MissingPayloadKey, connect
+from observability.logs import configure_logging
+from outbox import cli as outbox_cli
 from reports import cli as report_cli
 from reports.whatif import cli as whatif_cli
-from service.config import load_settings
-from service.door import IngestReport, ingest
-from service.exit import run_main
-from service.logs import configure_logging
-from service.opening_door import opening_status
-from service.relay import cli as outbox_cli
-from service.relay.ops import escalation_line
-from service.temporal import MissingPayloadKey, connect
-from workflows.case_payloads import workflow_id
 
 PROGRESS_FROM = 200  # lines: a shorter batch is done before a bar would help
 
@@ -49,10 +44,11 @@ def _parser() -> argparse.ArgumentParser:
         "TLS variables and profiles as for the temporal CLI; TRAPPEBRO_TASK_QUEUE.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    ing = commands.add_parser(
+    ing = add_command(
+        commands,
         "ingest",
-        help="send events (JSON Lines) to their cases",
-        description="Validate each line, send valid events by signal-with-start (a case "
+        "send events (JSON Lines) to their cases",
+        "Validate each line, send valid events by signal-with-start (a case "
         "starts on its first event; events before case_opened are held), wait for each "
         "case to apply them, and report accepted, duplicate and refused events with one "
         "line per refusal. Exit status 0 only when nothing was refused.",
@@ -60,24 +56,25 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("file", help="a JSON Lines file, or - for standard input")
     ing.add_argument("--concurrency", type=int, default=16, help="cases sent in parallel (16)")
     ing.add_argument("--no-progress", action="store_true", help="never show a progress bar")
-    status = commands.add_parser(
+    _look_up_parser(
+        commands,
         "status",
-        help="show a case in words",
-        description="Stage, owner, next deadline, escalation, last event and timeline.",
+        "show a case in words",
+        "Stage, owner, next deadline, escalation, last event and timeline.",
+        ("case_id", "the case system's case number, e.g. K-2026-000101"),
     )
-    status.add_argument("case_id", help="the case system's case number, e.g. K-2026-000101")
-    status.add_argument("--json", action="store_true", help="print the whole state as JSON")
-    opening = commands.add_parser(
+    _look_up_parser(
+        commands,
         "opening",
-        help="show an opening in words",
-        description="Status, employer, occupation, candidates-by deadline, proposals, timeline.",
+        "show an opening in words",
+        "Status, employer, occupation, candidates-by deadline, proposals, timeline.",
+        ("opening_id", "the company service's opening id, e.g. O-2026-0042"),
     )
-    opening.add_argument("opening_id", help="the company service's opening id, e.g. O-2026-0042")
-    opening.add_argument("--json", action="store_true", help="print the whole state as JSON")
-    demo = commands.add_parser(
+    demo = add_command(
+        commands,
         "demo",
-        help="open one demo case now (watch it escalate under the demo policy)",
-        description="Send one case_opened event that occurred now, so its deadlines lie "
+        "open one demo case now (watch it escalate under the demo policy)",
+        "Send one case_opened event that occurred now, so its deadlines lie "
         "ahead: under policies/demo.toml it escalates to level 3 within a minute.",
     )
     demo.add_argument("--case-id", default=None, help="case number (default: a new one)")
@@ -85,6 +82,19 @@ def _parser() -> argparse.ArgumentParser:
     outbox_cli.add_parser(commands)
     whatif_cli.add_parser(commands)
     return parser
+
+
+def _look_up_parser(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    name: str,
+    summary: str,
+    description: str,
+    key: tuple[str, str],
+) -> None:
+    """A command that shows one case or opening, in words or (--json) as its whole state."""
+    command = add_command(commands, name, summary, description)
+    command.add_argument(key[0], help=key[1])
+    command.add_argument("--json", action="store_true", help="print the whole state as JSON")
 
 
 def demo_event(case_id: str | None) -> str:
@@ -145,25 +155,6 @@ def _print_report(report: IngestReport) -> None:
         print(f"line {line}: sent, but the case did not confirm it in time; check its status")
 
 
-async def _status(client: Client, case_id: str, json_wanted: bool, database_url: str | None) -> int:
-    handle = client.get_workflow_handle(workflow_id(case_id))
-    try:
-        state = await handle.query("state", result_type=CaseState)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            print(f"no case {case_id}", file=sys.stderr)
-            return 1
-        raise
-    if json_wanted:
-        print(as_json(state))
-        return 0
-    print(status(state))
-    delivery = await escalation_line(database_url, case_id)
-    if delivery:
-        print(f"\n{delivery}")
-    return 0
-
-
 async def _run(args: argparse.Namespace, lines: list[str | bytes]) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -173,7 +164,7 @@ async def _run(args: argparse.Namespace, lines: list[str | bytes]) -> int:
         print(f"starter.py: {err}", file=sys.stderr)
         return 2
     if args.command == "status":
-        return await _status(client, args.case_id, args.json, settings.database_url)
+        return await case_status(client, args.case_id, args.json, settings.database_url)
     if args.command == "opening":
         return await opening_status(client, args.opening_id, args.json)
     if args.command == "demo":

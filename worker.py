@@ -1,27 +1,26 @@
-"""Run the case worker until SIGTERM or SIGINT (configuration: see service/config.py)."""
+"""Run the case worker until SIGTERM or SIGINT (configuration: see infrastructure/config.py)."""
 
 import asyncio
 
 import structlog
 
 from activities.db import create_pool
-from service.config import load_settings
-from service.exit import run_main, stop_on_signals
-from service.logs import configure_logging
-from service.operations import Health, operations
-from service.temporal import MissingPayloadKey, connect, service_converter, service_runtime
-from service.tracing import TracingUnavailable, tracing_interceptors
-from service.wiring import create_worker
+from composition import create_worker
+from infrastructure.exit import run_main, stop_on_signals
+from infrastructure.temporal import MissingPayloadKey, connect, service_converter, service_runtime
+from observability.health import Health, operations
+from observability.logs import start_with_database
+from observability.tracing import TracingUnavailable, tracing_interceptors
 
 log = structlog.get_logger("worker")
 
 
 async def serve() -> int:
-    settings = load_settings()
-    configure_logging(settings.log_level)
-    if settings.database_url is None:
-        log.error("DATABASE_URL is not set; scripts/up runs the worker on embedded defaults")
+    missing = "DATABASE_URL is not set; scripts/up runs the worker on embedded defaults"
+    started = start_with_database(log, missing)
+    if started is None:
         return 2
+    settings, database_url = started
     try:
         service_converter(settings)
         interceptors = tracing_interceptors(settings)
@@ -29,7 +28,7 @@ async def serve() -> int:
         log.error(str(err))
         return 2
     stop = stop_on_signals()
-    pool = await create_pool(settings.database_url, settings.db_pool_max)
+    pool = await create_pool(database_url, settings.db_pool_max)
     try:
         client = await connect(settings, metrics=True, interceptors=interceptors)
         worker = create_worker(client, settings.task_queue, pool, settings.policy_path)

@@ -15,7 +15,7 @@ import structlog
 from temporalio import activity
 
 from core.digest import DUE_WITHIN, DigestLine, digest_key, digest_text
-from service.metrics import count_digests
+from observability.metrics import count_digests
 from workflows.activity_names import WRITE_DIGEST
 from workflows.digest_payloads import DigestRequest, DigestResult
 

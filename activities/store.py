@@ -22,7 +22,7 @@ from activities.rows import log_event_sql, log_row, outbox_row, outbox_sql, proj
 from activities.unstorable import NEVER_STORED, unstorable
 from core.case.events import json_data
 from core.case.state import LogEvent, RecordRefusal, SendMessage
-from service.metrics import count_escalation, count_refusal
+from observability.metrics import count_escalation, count_refusal
 from workflows.activity_names import PERSIST_CASE, SUGGEST_OPENINGS
 from workflows.case_payloads import PersistRequest, SuggestRequest
 

@@ -17,7 +17,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from service.metrics import count_unstorable
+from observability.metrics import count_unstorable
 from workflows.activity_names import UNSTORABLE
 
 log = structlog.get_logger("activities.unstorable")

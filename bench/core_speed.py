@@ -36,10 +36,10 @@ def measure(lines_file: Path, now: datetime, repeat: int, no_gc: bool) -> dict[s
     if no_gc:  # as the what-if runs it (reports/whatif/cli.py)
         gc.freeze()
         gc.disable()
-    from activities.policy_file import load_policy_book
     from core.case.process import decide
     from core.case.state import CaseState
     from core.intake import parse_event
+    from infrastructure.policy_file import load_policy_book
 
     book = load_policy_book(_root_of(parse_event) / "policies" / "default.toml")
     by_case: dict[str, list[str]] = {}

@@ -41,15 +41,15 @@ if (_SCRIPTS := str(Path(__file__).resolve().parent.parent / "scripts")) not in 
 
 from verdict import verdict
 
-from activities.policy_file import load_policy_book
 from core.case.deadlines import next_wakeup
 from core.case.events import Event
 from core.case.process import decide
-from core.case.stages import Stage
 from core.case.state import CaseState, LogEvent, RecordRefusal, SendMessage
 from core.intake import parse_event
 from core.policy import PolicyBook
-from service.config import REPO_ROOT
+from core.stages import Stage
+from infrastructure.config import REPO_ROOT
+from infrastructure.policy_file import load_policy_book
 
 TZ = ZoneInfo("Europe/Copenhagen")
 DEFAULT_POLICY = REPO_ROOT / "policies" / "default.toml"

@@ -3,7 +3,7 @@
   python bench/intake_paths.py                  # 120 cases (~650 events), concurrency 16
   python bench/intake_paths.py --cases 60 --rounds 3
 
-(a) today's path (`service.door.send`): signal-with-start the event, then the `receipt`
+(a) today's path (`doors.ingest.send`): signal-with-start the event, then the `receipt`
     update that answers once the case has applied it: two calls per event;
 (b) update-with-start: the `submit` update, starting the case if it is not running, in
     one call (`Client.execute_update_with_start_workflow`).
@@ -42,8 +42,8 @@ from temporalio.service import RPCError  # noqa: E402
 
 from core.case.events import Event  # noqa: E402
 from core.intake import parse_event  # noqa: E402
-from service.door import send  # noqa: E402
-from service.exit import run_main  # noqa: E402
+from doors.ingest import send  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
 from workflows.case import CaseWorkflow  # noqa: E402
 from workflows.case_payloads import SUBMIT_UPDATE, CaseInput, Delivery, workflow_id  # noqa: E402
 from workflows.payloads import Receipt  # noqa: E402

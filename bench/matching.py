@@ -40,9 +40,9 @@ from activities.matching import (  # noqa: E402
     candidates_for_opening,
     openings_for_case,
 )
-from service.config import load_settings  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.postgres import migrate, start_embedded  # noqa: E402
+from infrastructure.config import load_settings  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from infrastructure.postgres import migrate, start_embedded  # noqa: E402
 from tests.matching_data import (  # noqa: E402
     generate_cases,
     generate_openings,

@@ -4,8 +4,8 @@
   python bench/relay.py --burst 10000 --rate 300 --seconds 30 --json
 
 A real PostgreSQL (embedded in a temporary folder, or DATABASE_URL), the local receiver
-(``python -m service.relay.receiver``, verifying every signature) and one relay
-(``python -m service.relay``), each a process of its own, as in production. Three figures:
+(``python -m outbox.receiver``, verifying every signature) and one relay
+(``python -m outbox``), each a process of its own, as in production. Three figures:
 
 (a) baseline: the same signed CloudEvents posted straight to the receiver by this script,
     64 at a time, no database: what the receiver and the machine allow;
@@ -44,12 +44,12 @@ from generate import generate, run_tag  # noqa: E402
 from stack import LocalStack, local_stack, until  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 
-from service.devstack import free_port  # noqa: E402
-from service.door import ingest  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.relay.config import Receiver  # noqa: E402
-from service.relay.event import body  # noqa: E402
-from service.relay.send import headers  # noqa: E402
+from devstack.parts import free_port  # noqa: E402
+from doors.ingest import ingest  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from outbox.config import Receiver  # noqa: E402
+from outbox.event import body  # noqa: E402
+from outbox.send import headers  # noqa: E402
 from tests.relay_support import SECRET, insert_messages, receivers_file  # noqa: E402
 
 BATCH = 200
@@ -61,13 +61,13 @@ async def start_pair(stack: LocalStack, port: int) -> None:
     config = receivers_file(stack.folder, port, batch=BATCH, concurrency=CONCURRENCY)
     receiver = stack.child("receiver")
     await receiver.start(
-        sys.executable, "-m", "service.relay.receiver", "--port", str(port), "--quiet",
+        sys.executable, "-m", "outbox.receiver", "--port", str(port), "--quiet",
         "--secret-file", str(stack.folder / "webhook-secret"),
     )  # fmt: skip
     await until(lambda: _seen(port), 30, 0.2)
     relay = stack.child("relay")
     env = stack.worker_env("unused", TRAPPEBRO_RECEIVERS=str(config))
-    await relay.start(sys.executable, "-m", "service.relay", env=env)
+    await relay.start(sys.executable, "-m", "outbox", env=env)
 
 
 async def _seen(port: int) -> bool:

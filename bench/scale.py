@@ -6,7 +6,7 @@
   python bench/scale.py --cases 600 --step 200 --latency-cases 20 --no-targets   # CI
 
 Starts a dev server, PostgreSQL and `worker.py` (scripts/stack.py) and opens `--cases`
-cases (one `case_opened` each, through `service.door.ingest`), in steps of `--step`, each
+cases (one `case_opened` each, through `doors.ingest.ingest`), in steps of `--step`, each
 step timed until case_event holds every event of it. It prints the ingest rate of every step,
 so how the cost grows with the number of open cases shows: the rate of the first step (at
 1,000 open cases) against the last (at `--cases`) is the ratio the aim is about.
@@ -53,9 +53,9 @@ from stack import Child, interruptible, local_stack, until  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from verdict import load, verdict  # noqa: E402
 
-from service.door import IngestReport, ingest  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.served import served_municipalities  # noqa: E402
+from doors.ingest import IngestReport, ingest  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from infrastructure.served import served_municipalities  # noqa: E402
 
 LATENCY_MUNICIPALITY = "Latency"
 # The demo policy's deadlines for one municipality: level 1, 2, 3 at 10, 20, 30 s.

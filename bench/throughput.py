@@ -7,10 +7,10 @@
 
 One run starts a Temporal dev server (free ports), a real PostgreSQL (embedded in a temporary
 folder, or DATABASE_URL) and, per phase, a worker as a SUBPROCESS of this script (built by
-`service.wiring.create_worker`, as worker.py builds it), then measures:
+`composition.create_worker`, as worker.py builds it), then measures:
 
 (a) case events per second end to end: a generated batch (bench/generate.py) sent with
-    `service.door.ingest` (signal-with-start and a receipt per event, `--concurrency` cases
+    `doors.ingest.ingest` (signal-with-start and a receipt per event, `--concurrency` cases
     in flight), timed from the start of the ingest until case_event holds every accepted
     event (written in the same transaction as case_projection);
 (b) the baseline (bench/minimal.py): as many minimal workflows as (a) sent lines, each
@@ -67,13 +67,13 @@ from temporalio.worker.workflow_sandbox import (  # noqa: E402
 from verdict import load, verdict  # noqa: E402
 
 from activities.db import create_pool  # noqa: E402
-from activities.policy_file import load_policy_book  # noqa: E402
-from service.config import load_settings  # noqa: E402
-from service.door import IngestReport, ingest  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.logs import configure_logging  # noqa: E402
-from service.temporal import connect  # noqa: E402
-from service.wiring import PASSTHROUGH, create_worker  # noqa: E402
+from composition import PASSTHROUGH, create_worker  # noqa: E402
+from doors.ingest import IngestReport, ingest  # noqa: E402
+from infrastructure.config import load_settings  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from infrastructure.policy_file import load_policy_book  # noqa: E402
+from infrastructure.temporal import connect  # noqa: E402
+from observability.logs import configure_logging  # noqa: E402
 from workflows.case_payloads import workflow_id  # noqa: E402
 
 HISTORY_SAMPLE = 40
@@ -95,7 +95,7 @@ async def serve(kind: str, ready: Path, profile: Path | None) -> int:
     if kind == "case":
         worker = create_worker(client, settings.task_queue, pool, settings.policy_path)
     else:
-        # The same runner and limits as service.wiring gives the case worker.
+        # The same runner and limits as composition gives the case worker.
         worker = Worker(
             client,
             task_queue=settings.task_queue,
@@ -324,7 +324,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     ratio = cases["events/s (sent)"] / minimal["workflows/s (row written)"]
     return {
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-        "worker": "subprocess per phase (service.wiring.create_worker for the cases)",
+        "worker": "subprocess per phase (composition.create_worker for the cases)",
         "concurrency": args.concurrency,
         "profiled": bool(args.profile),
         "(a) case service": cases,

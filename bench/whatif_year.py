@@ -36,11 +36,11 @@ from feed_year import fresh_database  # noqa: E402
 from generate import replay  # noqa: E402
 from year import generate_year  # noqa: E402
 
-from activities.policy_file import load_policy_book  # noqa: E402
 from activities.store import _LOG_EVENT, _log_row  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from infrastructure.policy_file import load_policy_book  # noqa: E402
+from infrastructure.postgres import migrate  # noqa: E402
 from reports.data import TZ  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.postgres import migrate  # noqa: E402
 
 DEFAULT_POLICY = _ROOT / "policies" / "default.toml"
 # The change tried: a day less for the company service to answer, a quicker ladder.

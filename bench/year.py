@@ -58,11 +58,11 @@ from verdict import verdict  # noqa: E402
 from year_cases import CaseWalk, office_hours  # noqa: E402
 from year_openings import opening_lines, openings_for, poisson, working_days  # noqa: E402
 
-from activities.policy_file import load_policy_book  # noqa: E402
 from core.case.events import Event  # noqa: E402
 from core.intake import parse_any  # noqa: E402
 from core.kernel.refusal import Refused  # noqa: E402
-from service.config import REPO_ROOT  # noqa: E402
+from infrastructure.config import REPO_ROOT  # noqa: E402
+from infrastructure.policy_file import load_policy_book  # noqa: E402
 
 POLICY = REPO_ROOT / "policies" / "default.toml"
 RATES = {"Norddjurs": 1.6, "Viborg": 3.4, "Lyngby-Taarbæk": 2.6}

@@ -21,10 +21,10 @@ from generate import EMPLOYERS, JOB_GOALS, RESTRICTIONS, TZ  # noqa: E402
 from year_openings import Opening  # noqa: E402
 
 from core.case.process import decide  # noqa: E402
-from core.case.stages import Stage  # noqa: E402
 from core.case.state import CaseState  # noqa: E402
 from core.intake import parse_event  # noqa: E402
 from core.policy import PolicyBook  # noqa: E402
+from core.stages import Stage  # noqa: E402
 
 REGISTERED_SHARE = 0.2  # of proposals: for an opening registered in Trappebro
 DROP_OUT = {"JOB_GOAL_TALK": 0.05, "CV_READINESS": 0.08, "HANDOVER": 0.01, "MATCHING": 0.15,

@@ -1,5 +1,5 @@
 """Deadline and escalation policy, per municipality, as the operators' TOML file has it
-(read by activities/policy_file.py).
+(read by infrastructure/policy_file.py).
 
 The file has a `[default]` table and optional `[municipalities."<name>"]` tables that
 override any of its keys. A case takes a snapshot of its municipality's policy when it
@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.calendar_dk import Holidays, carried
-from core.case.stages import Stage
 from core.durations import Duration
+from core.stages import Stage
 
 _DEADLINE_STAGES = (
     Stage.JOB_GOAL_TALK,
@@ -73,7 +73,7 @@ class Policy(BaseModel):
     ladder: Ladder
     roles: Roles
     version: str = ""
-    # The holidays the loader found for `holiday_years` (activities/policy_file.py): data
+    # The holidays the loader found for `holiday_years` (infrastructure/policy_file.py): data
     # of the snapshot, so an upgraded `holidays` never moves a running case's deadlines.
     # Snapshots recorded before they were carried use core/calendar_dk's computed days.
     holidays: tuple[date, ...] = ()

@@ -5,7 +5,7 @@ cluster; safe to run again (and on every deploy: it brings the schedule in line)
         python deploy/register_search_attributes.py
 
 Connection settings are the usual TEMPORAL_* variables or a TEMPORAL_PROFILE (see
-service/config.py). Run it once per namespace before the first worker deploys: workflows
+infrastructure/config.py). Run it once per namespace before the first worker deploys: workflows
 fail to upsert attributes the namespace does not know. Temporal Cloud may refuse the
 operator call; add the attributes there with ``tcld`` or the Cloud UI instead.
 The schedule starts the digest workflow on ``TRAPPEBRO_TASK_QUEUE``; a pause set by ops
@@ -22,11 +22,11 @@ from pathlib import Path
 # Run as a script from a checkout: make the repository root importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.config import load_settings
-from service.exit import run_main
-from service.logs import configure_logging
-from service.schedules import ensure_digest_schedule
-from service.temporal import connect, register_search_attributes
+from infrastructure.config import load_settings
+from infrastructure.exit import run_main
+from infrastructure.schedules import ensure_digest_schedule
+from infrastructure.temporal import connect, register_search_attributes
+from observability.logs import configure_logging
 from workflows.digest_payloads import DIGEST_SCHEDULE_ID
 from workflows.search_attributes import ALL
 

@@ -17,6 +17,7 @@ import asyncpg
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from infrastructure.command_line import add_command, lacks_database, refuse
 from reports import tables
 from reports.data import TZ, Period, ReportData, load
 from reports.page import page
@@ -37,10 +38,11 @@ SECTIONS = (
 
 def add_parser(commands: Any) -> None:
     """The `report` subcommand on starter.py's parser (`commands`: its subparsers)."""
-    report = commands.add_parser(
+    report = add_command(
+        commands,
         "report",
-        help="write a report for team leads (tables, PNG charts, one HTML page)",
-        description="Time in each stage, handover lead time (acceptance day minus "
+        "write a report for team leads (tables, PNG charts, one HTML page)",
+        "Time in each stage, handover lead time (acceptance day minus "
         "fit-for-work day: negative means help started before the citizen was fit), missed "
         "deadlines by department and week, the way from case opened to employed, which "
         "paths end in work, open cases by age, and openings. Prints the tables and writes "
@@ -99,6 +101,18 @@ def write_files(data: ReportData, out: Path) -> list[Path]:
     return written
 
 
+
+def checked_period(
+    args: argparse.Namespace, database_url: str | None, command: str, errors: Console
+) -> Period | None:
+    """The period a PostgreSQL command reads, or None (and why, said) when it cannot run."""
+    if lacks_database(errors, command, database_url):
+        return None
+    if args.last < args.first:
+        refuse(errors, command, "--to is before --from")
+        return None
+    return Period(args.first, args.last, args.municipality)
+
 async def make_report(database_url: str, period: Period, out: Path, console: Console) -> float:
     """Read, print and write the report; returns the seconds it took."""
     started = time.perf_counter()
@@ -115,14 +129,8 @@ async def make_report(database_url: str, period: Period, out: Path, console: Con
 
 
 async def run(args: argparse.Namespace, database_url: str | None) -> int:
-    errors = Console(stderr=True)
-    if not database_url:
-        errors.print("starter.py report: DATABASE_URL is not set", style="red")
+    period = checked_period(args, database_url, "report", Console(stderr=True))
+    if period is None or not database_url:
         return 2
-    if args.last < args.first:
-        errors.print("starter.py report: --to is before --from", style="red")
-        return 2
-    console = Console()
-    period = Period(args.first, args.last, args.municipality)
-    await make_report(database_url, period, args.out, console)
+    await make_report(database_url, period, args.out, Console())
     return 0

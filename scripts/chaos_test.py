@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from crash_test import DEFAULTS, main, parse_args
 
-from service.exit import run_main
+from infrastructure.exit import run_main
 
 CHAOS = {**DEFAULTS, "cases": 1000, "kills": 3, "pg_stop": 60.0, "server_restarts": 1,
          "settle_timeout": 900.0, "relay_kills": 1, "receiver_down": 30.0}  # fmt: skip

@@ -9,7 +9,7 @@ as the chaos test (scripts/chaos_test.py), PostgreSQL stopped and the dev server
 
 Starts a Temporal dev server on free ports, a real PostgreSQL (embedded in a temporary
 folder, or DATABASE_URL) and `worker.py` as a subprocess (scripts/stack.py); ingests a
-generated batch (bench/generate.py) through `service.door.ingest` and, while it is in
+generated batch (bench/generate.py) through `doors.ingest.ingest` and, while it is in
 flight, inflicts the faults one after another at random moments: SIGKILL the worker and
 start a new one; SIGTERM it, wait for its own clean exit and start a new one; stop
 PostgreSQL for `--pg-stop` seconds and start it again; stop the dev
@@ -49,10 +49,10 @@ from openings_check import check_openings, expected_openings, opening_lines  # n
 from stack import POLICY, Child, LocalStack, interruptible, local_stack, until  # noqa: E402
 from verify import Run, check_database, check_workflows, print_result, settled  # noqa: E402
 
-from activities.policy_file import load_policy_book  # noqa: E402
-from service.door import ingest  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.wiring import GRACEFUL_SHUTDOWN  # noqa: E402
+from composition import GRACEFUL_SHUTDOWN  # noqa: E402
+from doors.ingest import ingest  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from infrastructure.policy_file import load_policy_book  # noqa: E402
 
 Fault = tuple[str, Callable[[], Awaitable[None]]]
 # What Kubernetes gives the pod (deploy/k8s/deployment.yaml) before it sends SIGKILL.

@@ -6,7 +6,7 @@
 Starts a Temporal dev server on free ports and `worker.py` under policies/default.toml,
 with PostgreSQL embedded in --pg-dir (kept afterwards, its database `year` made afresh)
 or DATABASE_URL. Sends the openings' registrations first (so proposals find their
-opening), then every case event and withdrawal, through `service.door.ingest`, the door
+opening), then every case event and withdrawal, through `doors.ingest.ingest`, the door
 `starter.py ingest` uses; waits until the outbox and projections stop changing (deadlines
 that passed in the year escalate as the cases catch up); then writes the report for all
 three municipalities and for each one to --out, and prints how long everything took. PASS,
@@ -38,11 +38,11 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: 
 from verdict import verdict  # noqa: E402
 from year import RATES, Year, generate_year  # noqa: E402
 
+from doors.ingest import ingest  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from infrastructure.postgres import EmbeddedPostgres, start_embedded, with_database  # noqa: E402
 from reports.cli import HTML_NAME, make_report  # noqa: E402
 from reports.data import TZ, Period  # noqa: E402
-from service.door import ingest  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.postgres import EmbeddedPostgres, start_embedded, with_database  # noqa: E402
 
 QUEUE = "year-cases"
 SETTLE_LIMIT = 900.0  # seconds

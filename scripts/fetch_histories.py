@@ -29,9 +29,9 @@ from temporalio.api.common.v1 import Payload  # noqa: E402
 from temporalio.client import Client, WorkflowHistory  # noqa: E402
 from temporalio.converter import PayloadCodec  # noqa: E402
 
-from service.config import load_settings  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.temporal import connect  # noqa: E402
+from infrastructure.config import load_settings  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from infrastructure.temporal import connect  # noqa: E402
 
 PAYLOAD = Payload.DESCRIPTOR.full_name
 

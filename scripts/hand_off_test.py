@@ -42,8 +42,8 @@ from temporalio.client import Client  # noqa: E402
 from core.case.events import Event  # noqa: E402
 from core.case.state import CaseState  # noqa: E402
 from core.opening.state import OpeningState  # noqa: E402
-from service.door import confirm, deliver_any, send  # noqa: E402
-from service.exit import run_main  # noqa: E402
+from doors.ingest import confirm, deliver_any, send  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
 from tests.opening_support import opening_event  # noqa: E402
 from tests.workflow_support import build_event, new_case_id  # noqa: E402
 from workflows.case_payloads import workflow_id  # noqa: E402

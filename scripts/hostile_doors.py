@@ -25,8 +25,8 @@ from verdict import verdict
 from core.cpr import find_cpr
 from core.intake import contract_refusals, parse_event
 from core.kernel.refusal import Refused
-from service.door import ingest
-from service.http_door import too_deep
+from doors.http import too_deep
+from doors.ingest import ingest
 from workflows.case_payloads import (
     EVENT_SIGNAL,
     RECEIPT_QUERY,

@@ -4,7 +4,7 @@ straight to a case workflow (the `submit` update and the `event` signal).
   python scripts/hostile_input.py                         # 10,000 items per door
   python scripts/hostile_input.py --events 1200 --seed 7  # the CI version
 
-Starts a dev server, PostgreSQL, `worker.py` and `python -m service.http_door` as child
+Starts a dev server, PostgreSQL, `worker.py` and `python -m doors.http` as child
 processes (scripts/stack.py), generates the items (scripts/hostile_events.py: malformed,
 oversized, CPR-bearing, duplicated, out of order, and valid events between them) and sends
 them: the first set as a JSON Lines file to `starter.py ingest`, a second set to the HTTP
@@ -48,8 +48,8 @@ from hostile_events import HostileBatch, Item, hostile_batch  # noqa: E402
 from hostile_search import search_logs, search_tables, search_workflows  # noqa: E402
 from stack import Child, LocalStack, interruptible, local_stack, until  # noqa: E402
 
-from service.devstack import free_port  # noqa: E402
-from service.exit import run_main  # noqa: E402
+from devstack.parts import free_port  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
 
 TOKEN = "hostile-input-token-0123456789"
 REFUSAL_LINE = re.compile(r"^line (\d+): (.+?): (.+)$")
@@ -96,7 +96,7 @@ async def start_door(stack: LocalStack, queue: str) -> tuple[Child, str]:
         TRAPPEBRO_DOOR_PORT=str(port),
         TRAPPEBRO_DOOR_HOST="127.0.0.1",
     )
-    await door.start(sys.executable, "-m", "service.http_door", env=env)
+    await door.start(sys.executable, "-m", "doors.http", env=env)
     url = f"http://127.0.0.1:{port}"
 
     async def healthy() -> bool:

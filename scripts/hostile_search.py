@@ -20,9 +20,9 @@ from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from codec.keys import KeyRing
+from codec.payloads import EncryptionCodec
 from core.cpr import contains_cpr, find_cpr
-from service.codec import EncryptionCodec
-from service.keys import KeyRing
 
 # History events that record what a client sent, before the workflow judged it.
 SENT_AS_IS = ("WORKFLOW_EXECUTION_SIGNALED", "WORKFLOW_EXECUTION_UPDATE_ADMITTED",

@@ -36,13 +36,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from verdict import verdict  # noqa: E402
 
-from core.case.stages import Stage  # noqa: E402
-from core.delivery import DeliveryNews  # noqa: E402
+from core.case.delivery import DeliveryNews  # noqa: E402
 from core.durations import end_of_day  # noqa: E402
-from service.devstack import find_executable  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.postgres import ensure_database, migrate, start_embedded  # noqa: E402
-from service.temporal import register_search_attributes  # noqa: E402
+from core.stages import Stage  # noqa: E402
+from devstack.parts import find_executable  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
+from infrastructure.postgres import ensure_database, migrate, start_embedded  # noqa: E402
+from infrastructure.temporal import register_search_attributes  # noqa: E402
 from tests.test_replay import replayer  # noqa: E402
 from tests.workflow_support import (  # noqa: E402
     DEFAULT_POLICY,

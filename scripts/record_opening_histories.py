@@ -24,9 +24,9 @@ for _folder in (ROOT / "scripts", ROOT):
 from record_histories import on_database, on_test_server, write_checked  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from core.case.stages import Stage  # noqa: E402
 from core.durations import end_of_day  # noqa: E402
-from service.exit import run_main  # noqa: E402
+from core.stages import Stage  # noqa: E402
+from infrastructure.exit import run_main  # noqa: E402
 from tests.core_support import CPH  # noqa: E402
 from tests.opening_support import OpeningRun  # noqa: E402
 from tests.workflow_support import Harness, open_harness, reach  # noqa: E402

@@ -23,7 +23,7 @@ import asyncpg
 from stack import Child, LocalStack, until
 from verify import Run
 
-from service.devstack import free_port
+from devstack.parts import free_port
 from tests.relay_support import receivers_file
 
 Fault = tuple[str, Callable[[], Awaitable[None]]]
@@ -55,11 +55,11 @@ async def start(stack: LocalStack, queue: str) -> Delivery:
     env = stack.worker_env(queue, TRAPPEBRO_RECEIVERS=str(config), LOG_LEVEL="WARNING")
 
     async def start_relay() -> None:
-        await relay.start(sys.executable, "-m", "service.relay", env=env)
+        await relay.start(sys.executable, "-m", "outbox", env=env)
 
     async def start_receiver() -> None:
         await receiver.start(
-            sys.executable, "-m", "service.relay.receiver", "--port", str(port), "--quiet",
+            sys.executable, "-m", "outbox.receiver", "--port", str(port), "--quiet",
             "--secret-file", str(stack.folder / "webhook-secret"), "--record", str(record),
         )  # fmt: skip
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from crash_test import DEFAULTS, main, parse_args
 
-from service.exit import run_main
+from infrastructure.exit import run_main
 
 RESTART = {**DEFAULTS, "cases": 60, "kills": 0, "terms": 2}
 

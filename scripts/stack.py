@@ -28,11 +28,12 @@ if str(REPO_ROOT) not in sys.path:
 
 from temporalio.client import Client  # noqa: E402
 
-from service.codec import data_converter  # noqa: E402
-from service.devstack import free_port, search_attribute_flags  # noqa: E402
-from service.keys import OWNER_ONLY_UMASK, KeyRing, narrow  # noqa: E402
-from service.keys import generate as generate_keys  # noqa: E402
-from service.postgres import EmbeddedPostgres, ensure_database, migrate, start_embedded  # noqa: E402
+from codec.keys import OWNER_ONLY_UMASK, KeyRing, narrow  # noqa: E402
+from codec.keys import generate as generate_keys  # noqa: E402
+from codec.payloads import data_converter  # noqa: E402
+from devstack.parts import free_port  # noqa: E402
+from devstack.temporal import search_attribute_flags  # noqa: E402
+from infrastructure.postgres import EmbeddedPostgres, ensure_database, migrate, start_embedded  # noqa: E402
 
 POLICY = "policies/default.toml"
 T = TypeVar("T")

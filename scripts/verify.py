@@ -26,13 +26,13 @@ from verdict import verdict
 
 from core.case.deadlines import next_wakeup
 from core.case.state import CaseState
+from doors.ingest import IngestReport
 from reports.whatif.exact import (
     case_outbox_keys,
     projections,
     projections_differ,
     set_difference,
 )
-from service.door import IngestReport
 from workflows.case_payloads import workflow_id
 
 

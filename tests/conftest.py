@@ -23,9 +23,9 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from service.exit import hard_exit
-from service.postgres import migrate, start_embedded
-from service.temporal import register_search_attributes
+from infrastructure.exit import hard_exit
+from infrastructure.postgres import migrate, start_embedded
+from infrastructure.temporal import register_search_attributes
 from tests.keys_support import CONVERTER
 from tests.support import create_database, drop_database, require_executable
 from workflows.search_attributes import ALL

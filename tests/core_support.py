@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from activities.policy_file import load_policy_book
 from core.case.events import Event
 from core.case.process import decide
 from core.case.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, SendMessage
 from core.intake import parse_event
 from core.policy import Policy
+from infrastructure.policy_file import load_policy_book
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"

@@ -16,11 +16,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from temporalio.client import Client
 
 from activities.db import create_pool
+from composition import create_worker
 from core.intake import parse_event
 from core.kernel.refusal import Refused
-from service.auth import parse_secrets, signature
-from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, DoorConfig, build_app
-from service.wiring import create_worker
+from doors.auth import parse_secrets, signature
+from doors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, DoorConfig, build_app
 from tests.core_support import CPH, valid_data
 from tests.workflow_support import DEFAULT_POLICY, new_case_id
 

@@ -6,8 +6,8 @@ converter production builds from its configured keys.
 
 from __future__ import annotations
 
-from service.codec import data_converter
-from service.keys import generate
+from codec.keys import generate
+from codec.payloads import data_converter
 
 KEYS = generate("test-session")
 CONVERTER = data_converter(KEYS)

@@ -9,7 +9,7 @@ from typing import Any
 from core.intake import parse_any
 from core.opening.events import OpeningEvent
 from core.opening.state import OpeningState
-from service.door import send
+from doors.ingest import send
 from tests.core_support import CPH, MUNICIPALITY
 from tests.workflow_support import Description, Harness, describe, eventually, new_case_id
 from workflows import search_attributes as sa

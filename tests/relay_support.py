@@ -16,8 +16,8 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from service.devstack import free_port
-from service.relay.receiver import Receiver
+from devstack.parts import free_port
+from outbox.receiver import Receiver
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
 

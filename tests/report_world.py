@@ -44,7 +44,7 @@ import pytest
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from service.door import ingest
+from doors.ingest import ingest
 from tests.conftest import CASE_TABLES
 from tests.core_support import CPH, raw
 from tests.opening_support import opening_data

@@ -14,9 +14,9 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
-from service.config import REPO_ROOT
-from service.devstack import find_executable, free_port
-from service.postgres import ensure_database, quote_ident, with_database
+from devstack.parts import find_executable, free_port
+from infrastructure.config import REPO_ROOT
+from infrastructure.postgres import ensure_database, quote_ident, with_database
 
 __all__ = [
     "create_database",

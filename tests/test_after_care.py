@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from core.case.stages import Stage
 from core.durations import end_of_day
+from core.stages import Stage
 from tests.core_support import CONSULTANT, CPH
 from tests.workflow_support import Harness, key, open_harness, reach
 

@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import workflows
-from service.wiring import cache_bytecode
+from composition import cache_bytecode
 
 
 def test_cache_bytecode_writes_every_workflow_module(tmp_path: Path) -> None:

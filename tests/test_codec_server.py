@@ -18,9 +18,9 @@ import pytest
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
-from service.codec import EncryptionCodec
-from service.codec_server import REFUSED_PLAIN
-from service.config import REPO_ROOT
+from codec.payloads import EncryptionCodec
+from doors.codec_server import REFUSED_PLAIN
+from infrastructure.config import REPO_ROOT
 from tests.keys_support import KEYS, keys_env
 from tests.support import free_port, wait_for_log
 
@@ -55,7 +55,7 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Code
     }
     with log.open("wb") as stderr:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "service.codec_server", cwd=REPO_ROOT, env=env, stderr=stderr
+            sys.executable, "-m", "doors.codec_server", cwd=REPO_ROOT, env=env, stderr=stderr
         )
     codec = CodecServer(f"http://127.0.0.1:{port}", proc, log)
     try:

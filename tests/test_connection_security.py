@@ -15,8 +15,8 @@ from temporalio.service import TLSConfig
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import create_pool
-from service.config import REPO_ROOT, load_settings
-from service.temporal import connect
+from infrastructure.config import REPO_ROOT, load_settings
+from infrastructure.temporal import connect
 from tests.keys_support import keys_env
 
 

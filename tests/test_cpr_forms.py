@@ -15,8 +15,8 @@ from core.cpr import contains_cpr, mask_cpr
 from core.intake import parse_any
 from core.kernel.refusal import Refused
 from core.places import municipality_reason
-from service.redact import redact
-from service.served import served_municipalities
+from infrastructure.served import served_municipalities
+from observability.redact import redact
 from tests.core_support import raw
 from tests.cpr_forms import SEPARATORS, cpr_digits, every_form, id_forms
 

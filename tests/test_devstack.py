@@ -1,4 +1,4 @@
-"""Smoke test of ``python -m service.devstack``: the real dev server, Web UI and embedded
+"""Smoke test of ``python -m devstack``: the real dev server, Web UI and embedded
 PostgreSQL come up, are usable, and a Ctrl-C stops all of them with status 0."""
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import psutil  # type: ignore[import-untyped]  # installed with embedded-postgre
 import pytest
 from temporalio.client import Client
 
-from service.config import REPO_ROOT, load_settings
-from service.devstack import payload_key_env, worker_env
-from service.relay.config import RECEIVERS_VAR
-from service.relay.dev import relay_env
-from service.temporal import list_search_attributes
+from devstack.children import payload_key_env, worker_env
+from infrastructure.config import REPO_ROOT, load_settings
+from infrastructure.temporal import list_search_attributes
+from outbox.config import RECEIVERS_VAR
+from outbox.dev import relay_env
 from tests.support import free_port
 from workflows.search_attributes import ALL
 
@@ -82,7 +82,7 @@ async def test_devstack_starts_and_stops_cleanly(tmp_path: Path) -> None:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "service.devstack",
+            "devstack",
             "--no-worker",
             "--data-dir",
             str(data_dir),

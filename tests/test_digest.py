@@ -30,10 +30,10 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import create_pool
+from composition import create_worker
 from core.digest import local_day
-from service.config import DEV_KEY_FILE, REPO_ROOT
-from service.schedules import ensure_digest_schedule
-from service.wiring import create_worker
+from infrastructure.config import DEV_KEY_FILE, REPO_ROOT
+from infrastructure.schedules import ensure_digest_schedule
 from tests.workflow_support import DEFAULT_POLICY, eventually
 from workflows.digest import DigestWorkflow
 from workflows.digest_payloads import DIGEST_SCHEDULE_ID, DIGEST_TIMEZONE, DigestResult

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from service.door import ingest
+from doors.ingest import ingest
 from tests.core_support import CPH, raw
 from tests.workflow_support import new_case_id, open_harness
 

@@ -16,9 +16,9 @@ import pytest
 from aiohttp import web
 from temporalio.testing import WorkflowEnvironment
 
-from service.auth import FUTURE_SKEW, AuthFailure, signed
-from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, build_app
-from service.http_guard import GuardedRunner
+from doors.auth import FUTURE_SKEW, AuthFailure, signed
+from doors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, build_app
+from infrastructure.http_guard import GuardedRunner
 from tests.door_support import CONFIG, SIGNING, TOKEN, signed_headers
 
 READ_TIMEOUT = 1.0
@@ -205,7 +205,7 @@ async def test_only_strict_utf8_json_without_duplicate_keys(
 
 
 def test_a_signature_from_the_future_gets_only_a_small_skew() -> None:
-    from service.auth import parse_secrets, signature
+    from doors.auth import parse_secrets, signature
 
     keys = parse_secrets(f"case-system:{SIGNING}", "test")
     now = 1_800_000_000.0
@@ -224,7 +224,7 @@ def test_a_signature_from_the_future_gets_only_a_small_skew() -> None:
 def test_log_lines_never_carry_credentials() -> None:
     """Whatever quotes a request (a library's own message, a traceback), the last processor
     before every log line drops the credential and keeps the rest."""
-    from service.redact import SECRET, redact
+    from observability.redact import SECRET, redact
 
     line = dict(
         redact(

@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from core.case.stages import Stage
 from core.durations import (
     Duration,
     add_working_days,
@@ -18,6 +17,7 @@ from core.durations import (
     start_of_day,
 )
 from core.policy import PolicyBook
+from core.stages import Stage
 from tests.core_support import CPH, POLICIES, UTC, local
 
 

@@ -11,8 +11,8 @@ import pytest
 from activities import policy_file
 from activities.policies import PolicySource
 from core.calendar_dk import danish_holidays
-from core.case.stages import Stage
 from core.policy import Policy
+from core.stages import Stage
 from tests.core_support import MUNICIPALITY, POLICIES, Case, event, local
 
 OPENED_ON = date(2026, 11, 1)

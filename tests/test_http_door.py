@@ -16,10 +16,10 @@ import aiohttp
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from service.auth import FUTURE_SKEW
-from service.config import REPO_ROOT
-from service.door import ingest
-from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, DoorConfig
+from doors.auth import FUTURE_SKEW
+from doors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, DoorConfig
+from doors.ingest import ingest
+from infrastructure.config import REPO_ROOT
 from tests.core_support import sample_lines
 from tests.door_support import CONFIG, TOKEN, Door, event, open_door, signed_headers
 from tests.keys_support import keys_env
@@ -176,14 +176,14 @@ async def test_the_entry_point_serves_and_stops(dev_env: WorkflowEnvironment) ->
         "TRAPPEBRO_DOOR_PORT": str(port),
     }
     refused = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "service.http_door", cwd=REPO_ROOT, env=env,
+        sys.executable, "-m", "doors.http", cwd=REPO_ROOT, env=env,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     _, err = await refused.communicate()
     assert refused.returncode == 2 and b"TRAPPEBRO_DOOR_TOKENS" in err
     env["TRAPPEBRO_DOOR_TOKENS"] = f"cs:{TOKEN}"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "service.http_door", cwd=REPO_ROOT, env=env,
+        sys.executable, "-m", "doors.http", cwd=REPO_ROOT, env=env,
         stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from temporalio.testing import WorkflowEnvironment
 
 from core.case.events import DATA_MODELS
-from service.auth import FUTURE_SKEW
-from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, too_deep
+from doors.auth import FUTURE_SKEW
+from doors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, too_deep
 from tests.door_support import (
     CONFIG,
     Answer,

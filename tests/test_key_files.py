@@ -12,8 +12,7 @@ import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import WorkflowSerializationContext
 
-from service.codec import KEY_ID, WORKFLOW_ID, EncryptionCodec, UndecryptablePayload
-from service.keys import (
+from codec.keys import (
     OWNER_ONLY_UMASK,
     KeyRingError,
     generate,
@@ -23,6 +22,7 @@ from service.keys import (
     read_key_file,
     write_key_file,
 )
+from codec.payloads import KEY_ID, WORKFLOW_ID, EncryptionCodec, UndecryptablePayload
 
 PLAIN = Payload(metadata={"encoding": b"json/plain"}, data=b'"secret"')
 

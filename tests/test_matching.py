@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from activities.matching import Suggestion, candidates_for_opening, openings_for_case
 from core import matching as m
-from service.postgres import migrate
+from infrastructure.postgres import migrate
 from tests.matching_data import (
     OCCUPATIONS,
     REQUIREMENTS,

@@ -9,7 +9,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from service.wiring import PASSTHROUGH
+from composition import PASSTHROUGH
 from workflows.opening import OpeningWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories_openings"

@@ -16,9 +16,9 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from core.case.stages import Stage
 from core.durations import end_of_day
-from service.door import ingest
+from core.stages import Stage
+from doors.ingest import ingest
 from tests.core_support import CONSULTANT, CPH, ROOT, SAMPLE
 from tests.keys_support import keys_env
 from tests.opening_support import OpeningRun, opening_data, opening_event

@@ -22,9 +22,9 @@ import yaml
 from promql_parser import parse
 from temporalio.testing import WorkflowEnvironment
 
-from service.door import send
-from service.metrics import EXPORTED
-from service.postgres import migrate
+from doors.ingest import send
+from infrastructure.postgres import migrate
+from observability.metrics import EXPORTED
 from tests.ops_support import REPO_ROOT, WorkerProcess, running_worker
 from tests.support import create_database, drop_database
 from tests.workflow_support import build_event, eventually, new_case_id, write_policy

@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import create_pool
-from service.http_door import AUTHORISED, build_app
-from service.relay.feed import add_feed
+from doors.feed import add_feed
+from doors.http import AUTHORISED, build_app
 from tests.door_support import CONFIG, TOKEN
 from tests.relay_support import insert_messages, states
 
@@ -24,7 +24,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture
 async def feed(clean_db: str, dev_env: WorkflowEnvironment) -> AsyncIterator[TestClient[Any, Any]]:
     """The door's own app (its middlewares, its authentication before the body) with the
-    feed's routes, as `python -m service.http_door` serves them."""
+    feed's routes, as `python -m doors.http` serves them."""
     pool = await create_pool(clean_db, 4)
     app = build_app(dev_env.client, "feed-unused", CONFIG)
     add_feed(app, pool, app[AUTHORISED])

@@ -27,13 +27,13 @@ from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.db import create_pool
-from core.case.stages import Stage
-from service.codec import ENCODING, KEY_ID, EncryptionCodec, UndecryptablePayload, data_converter
-from service.config import DEV_KEY_FILE, REPO_ROOT, Settings
-from service.door import send
-from service.keys import KeyRing, KeyRingError, generate, parse_keys
-from service.temporal import MissingPayloadKey, service_converter
-from service.wiring import PASSTHROUGH, create_worker
+from codec.keys import KeyRing, KeyRingError, generate, parse_keys
+from codec.payloads import ENCODING, KEY_ID, EncryptionCodec, UndecryptablePayload, data_converter
+from composition import PASSTHROUGH, create_worker
+from core.stages import Stage
+from doors.ingest import send
+from infrastructure.config import DEV_KEY_FILE, REPO_ROOT, Settings
+from infrastructure.temporal import MissingPayloadKey, service_converter
 from tests.core_support import CPH
 from tests.keys_support import CONVERTER, KEYS
 from tests.workflow_support import (
@@ -268,7 +268,7 @@ def test_the_fixtures_encrypt() -> None:
 @pytest.mark.skipif(DEV_KEY_FILE.exists(), reason="a local dev key file is present")
 @pytest.mark.parametrize(
     "command",
-    [["worker.py"], ["starter.py", "status", "K-2026-nokey"], ["-m", "service.http_door"]],
+    [["worker.py"], ["starter.py", "status", "K-2026-nokey"], ["-m", "doors.http"]],
     ids=["worker", "starter", "http_door"],
 )
 def test_entry_points_refuse_to_start_without_a_key(command: list[str]) -> None:

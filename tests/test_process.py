@@ -14,9 +14,9 @@ import pytest
 from core.case.deadlines import next_wakeup
 from core.case.events import Event
 from core.case.process import decide
-from core.case.stages import Stage
 from core.case.state import CaseState, LogEvent, RecordRefusal, SendMessage
 from core.intake import parse_event
+from core.stages import Stage
 from tests.core_support import (
     CASE,
     UTC,

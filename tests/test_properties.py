@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from core.case.deadlines import next_wakeup, window_opening
 from core.case.events import DATA_MODELS, Event
 from core.case.process import decide
-from core.case.stages import Stage
 from core.case.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, SendMessage
 from core.intake import parse_event
 from core.policy import Policy
+from core.stages import Stage
 from tests.core_support import CASE, policy
 
 # The policies under test, each with the time unit its deadlines are counted in.

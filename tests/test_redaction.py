@@ -16,8 +16,8 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from service.config import REPO_ROOT
-from service.redact import PERSONAL, Personal, redact
+from infrastructure.config import REPO_ROOT
+from observability.redact import PERSONAL, Personal, redact
 from tests.door_support import event
 from tests.keys_support import keys_env
 from tests.support import worker_process
@@ -68,8 +68,8 @@ def test_every_entry_points_logging_redacts() -> None:
     # In a child process: configure_logging changes process-wide state.
     code = f"""
         import logging, structlog
-        from service.logs import configure_logging
-        from service.redact import Personal
+        from observability.logs import configure_logging
+        from observability.redact import Personal
         configure_logging("DEBUG")
         log = structlog.get_logger("t")
         log.info("seen {SEEDS[0]}", note="x {SEEDS[1]}", who=Personal("Hans Hansen"))

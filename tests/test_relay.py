@@ -19,11 +19,11 @@ import asyncpg
 import pytest
 
 from activities.db import create_pool
-from service.config import REPO_ROOT
-from service.relay import ops
-from service.relay.config import load_config
-from service.relay.receiver import Answer, Receiver
-from service.relay.relay import Relay
+from infrastructure.config import REPO_ROOT
+from outbox import ops
+from outbox.config import load_config
+from outbox.receiver import Answer, Receiver
+from outbox.relay import Relay
 from tests.relay_support import (
     SECRET,
     all_in_state,
@@ -221,7 +221,7 @@ async def _delivered_metric(port: int) -> float | None:
 async def _relay_process(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "service.relay", cwd=REPO_ROOT, env=env, stdout=out, stderr=out
+            sys.executable, "-m", "outbox", cwd=REPO_ROOT, env=env, stdout=out, stderr=out
         )
 
 
@@ -234,7 +234,7 @@ async def test_the_relay_refuses_to_start_on_a_bad_receivers_file(tmp_path: Path
         "TRAPPEBRO_RECEIVERS": str(config),
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "service.relay", cwd=REPO_ROOT, env=env,
+        sys.executable, "-m", "outbox", cwd=REPO_ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     out, _ = await proc.communicate()

@@ -14,10 +14,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from service.config import REPO_ROOT
-from service.relay.backoff import backoff, retry_after
-from service.relay.config import ConfigError, RelaySettings, load_config
-from service.relay.ops import escalation_line
+from infrastructure.config import REPO_ROOT
+from outbox.backoff import backoff, retry_after
+from outbox.config import ConfigError, RelaySettings, load_config
+from outbox.ops import escalation_line
 from tests.relay_support import SECRET, insert_messages
 
 GOOD = 'url = "https://sag.example/hook"\nsecret_env = "HOOK_SECRET"\n'

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from service.relay.receiver import Receiver
+from outbox.receiver import Receiver
 from tests.relay_support import (
     SECRET,
     insert_messages,

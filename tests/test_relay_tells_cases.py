@@ -19,13 +19,13 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import create_pool
-from service.config import REPO_ROOT
-from service.http_door import AUTHORISED, build_app
-from service.relay.config import load_config
-from service.relay.feed import add_feed
-from service.relay.notify import CaseNotifier, made
-from service.relay.receiver import Answer, Receiver
-from service.relay.relay import Relay
+from doors.feed import add_feed
+from doors.http import AUTHORISED, build_app
+from infrastructure.config import REPO_ROOT
+from outbox.config import load_config
+from outbox.notify import CaseNotifier, made
+from outbox.receiver import Answer, Receiver
+from outbox.relay import Relay
 from tests.door_support import CONFIG, TOKEN
 from tests.ops_support import worker_env
 from tests.relay_support import SECRET, insert_messages, port, receivers_file, receiving, states
@@ -122,7 +122,7 @@ async def test_an_escalation_acknowledged_on_the_pull_feed_is_delivered_in_the_d
 async def test_the_relay_process_tells_the_case_with_the_workers_settings(
     ts_env: WorkflowEnvironment, clean_db: str, tmp_path: Path
 ) -> None:
-    """`python -m service.relay` as deployed: Temporal address and payload key from the
+    """`python -m outbox` as deployed: Temporal address and payload key from the
     environment, as the worker has them; SIGTERM stops it cleanly."""
     at = port()
     env = worker_env(
@@ -134,7 +134,7 @@ async def test_the_relay_process_tells_the_case_with_the_workers_settings(
             log = tmp_path / "relay.log"
             with log.open("ab") as out:
                 relay = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "service.relay", cwd=REPO_ROOT, env=env,
+                    sys.executable, "-m", "outbox", cwd=REPO_ROOT, env=env,
                     stdout=out, stderr=out,
                 )  # fmt: skip
             try:

@@ -20,8 +20,8 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.worker import Replayer
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+    from composition import PASSTHROUGH
     from core.policy import Policy
-    from service.wiring import PASSTHROUGH
     from tests.workflow_support import HISTORIES, history_files
     from workflows.activity_names import LOAD_POLICY
     from workflows.case import CaseWorkflow

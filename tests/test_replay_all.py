@@ -20,8 +20,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import create_pool
-from service.codec import ENCODING
-from service.wiring import create_worker
+from codec.payloads import ENCODING
+from composition import create_worker
 from tests.keys_support import keys_env
 from tests.test_replay import replayer
 from tests.workflow_support import DEFAULT_POLICY

@@ -25,9 +25,9 @@ from temporalio.common import (
 )
 from temporalio.testing import WorkflowEnvironment
 
-from service.config import REPO_ROOT, load_settings
-from service.postgres import MIGRATIONS_DIR, migrate
-from service.temporal import list_search_attributes, register_search_attributes
+from infrastructure.config import REPO_ROOT, load_settings
+from infrastructure.postgres import MIGRATIONS_DIR, migrate
+from infrastructure.temporal import list_search_attributes, register_search_attributes
 from tests.support import create_database, drop_database, require_executable, table_names
 from workflows.search_attributes import ALL
 
@@ -255,7 +255,7 @@ def test_logging_writes_json_lines_once() -> None:
     result = _python(
         """
         import logging, structlog
-        from service.logs import configure_logging
+        from observability.logs import configure_logging
         configure_logging("INFO")
         configure_logging("INFO")  # idempotent: still one line per record
         structlog.contextvars.bind_contextvars(case_id="case-1")
@@ -293,7 +293,7 @@ def test_run_main_status(body: str, status: int, stderr: str) -> None:
     result = _python(
         f"""
         import sys
-        from service.exit import run_main
+        from infrastructure.exit import run_main
         def main():
             print("output kept", end="")  # piped, so block-buffered: hard_exit must flush
             {body}
@@ -317,7 +317,7 @@ def test_hard_exit_after_temporal_keeps_status() -> None:
             f"""
             import asyncio
             from temporalio.testing import WorkflowEnvironment
-            from service.exit import run_main
+            from infrastructure.exit import run_main
             async def use_temporal():
                 env = await WorkflowEnvironment.start_time_skipping(
                     test_server_existing_path={require_executable("temporal-test-server")!r})

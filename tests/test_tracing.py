@@ -17,10 +17,10 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import create_pool
-from service.config import Settings
-from service.door import send
-from service.tracing import TracingUnavailable, tracing_interceptors
-from service.wiring import create_worker
+from composition import create_worker
+from doors.ingest import send
+from infrastructure.config import Settings
+from observability.tracing import TracingUnavailable, tracing_interceptors
 from tests.keys_support import CONVERTER
 from tests.workflow_support import DEFAULT_POLICY, build_event, eventually, new_case_id
 

@@ -17,8 +17,10 @@ import asyncpg
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.policy_file import load_policy_book
 from core.case.deadlines import next_wakeup
+from doors.ingest import ingest
+from infrastructure.config import REPO_ROOT
+from infrastructure.policy_file import load_policy_book
 from reports.data import Period
 from reports.whatif.exact import (
     case_outbox_keys,
@@ -28,8 +30,6 @@ from reports.whatif.exact import (
 )
 from reports.whatif.replay import policies_of, replay_case
 from reports.whatif.source import load_events
-from service.config import REPO_ROOT
-from service.door import ingest
 from tests.workflow_support import DEFAULT_POLICY, eventually, open_harness
 from workflows.case_payloads import workflow_id
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime
 
-from activities.policy_file import load_policy_book
 from core.intake import parse_event
+from infrastructure.config import REPO_ROOT
+from infrastructure.policy_file import load_policy_book
 from reports.data import Period
 from reports.whatif.figures import figures
 from reports.whatif.replay import Logged, policies_of, replay_case
-from service.config import REPO_ROOT
 from tests.workflow_support import DEFAULT_POLICY
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))

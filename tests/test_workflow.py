@@ -1,7 +1,7 @@
 """The case workflow on a real Temporal server (time-skipping) and a real PostgreSQL.
 
-Each test runs the production worker (`service.wiring.create_worker`) on its own task queue
-and sends events through the case system's door (`service.door.send`: signal-with-start,
+Each test runs the production worker (`composition.create_worker`) on its own task queue
+and sends events through the case system's door (`doors.ingest.send`: signal-with-start,
 then the receipt). Events occur "now" in the server's virtual time; the tests skip months
 ahead and check what ops staff and the case system see: the `state`, `details` and
 `timeline` queries, the search attributes, and the event log, outbox and read model rows.
@@ -28,11 +28,12 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.policies import PolicySource
 from activities.store import CaseStore
-from core.case.stages import Stage
+from composition import PASSTHROUGH
 from core.case.state import CaseState
 from core.durations import end_of_day, start_of_day
-from service.door import CLOSED, confirm, deliver
-from service.wiring import PASSTHROUGH
+from core.stages import Stage
+from doors.ingest import CLOSED, confirm
+from doors.starting import deliver
 from tests.core_support import CONSULTANT, CPH, OWNER
 from tests.workflow_support import (
     CONTINUED_AS_NEW,

@@ -3,7 +3,7 @@
 Two kinds: the process refuses an event that is well formed but makes no sense for the case
 as it stands (the workflow answers with field and reason, records a `refused_event` row and
 changes nothing else); the door refuses an event that breaks the contract before it reaches
-any case (`service.door.ingest` reports the line, field and reason).
+any case (`doors.ingest.ingest` reports the line, field and reason).
 """
 
 import json
@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from core.case.stages import Stage
-from service.door import ingest
-from service.wiring import create_worker
+from composition import create_worker
+from core.stages import Stage
+from doors.ingest import ingest
 from tests.core_support import OPENING, SAMPLE
 from tests.workflow_support import (
     DEFAULT_POLICY,

@@ -2,9 +2,9 @@
 time-skipping server, events built and sent the way the case system sends them, and the
 rows a case left in PostgreSQL.
 
-Nothing here is a mock. `open_harness` runs `service.wiring.create_worker` (or a worker a
+Nothing here is a mock. `open_harness` runs `composition.create_worker` (or a worker a
 test builds itself) on a task queue of its own, `CaseRun.send` goes through
-`service.door.send` (signal-with-start, then the receipt update), and the row helpers read
+`doors.ingest.send` (signal-with-start, then the receipt update), and the row helpers read
 the real tables. Time is the test server's: events occur "now" in virtual time, and
 `Harness.sleep_until` skips ahead to a moment.
 """
@@ -39,16 +39,16 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.db import create_pool
-from activities.policy_file import load_policy_book
+from composition import create_worker
 from core.case.deadlines import next_wakeup
 from core.case.events import Event
-from core.case.stages import Stage
 from core.case.state import CaseState
 from core.intake import parse_event
 from core.kernel.timeline import TimelineEntry
 from core.policy import Policy
-from service.door import send
-from service.wiring import create_worker
+from core.stages import Stage
+from doors.ingest import send
+from infrastructure.policy_file import load_policy_book
 from tests.core_support import (
     CPH,
     MUNICIPALITY,

@@ -5,10 +5,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from core.case.delivery import Deliveries
 from core.case.events import Event
 from core.case.projection import Projection
 from core.case.state import CaseState, LogEvent, RecordRefusal, SendMessage
-from core.delivery import Deliveries
 from workflows.payloads import Delivered, EntityInput
 
 TASK_QUEUE = "trappebro-cases"

@@ -3,9 +3,9 @@ rung of the escalation ladder (core/case/ladder.py fires them)."""
 
 from datetime import datetime
 
-from core.case.stages import Stage
 from core.case.state import CaseState, DeadlineKind
 from core.durations import end_of_day, start_of_day
+from core.stages import Stage
 
 
 def handover_due(state: CaseState, at: datetime) -> bool:

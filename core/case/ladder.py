@@ -15,11 +15,11 @@ from core.case.deadlines import (
     window_opening,
     with_deadline,
 )
-from core.case.stages import Stage
 from core.case.state import CaseState, Effect
 from core.case.words import escalation_message, handover_requested
 from core.kernel.deadlines import is_late, run_due
 from core.kernel.timeline import note
+from core.stages import Stage
 
 
 def run_ladder(state: CaseState, now: datetime) -> tuple[CaseState, list[Effect]]:

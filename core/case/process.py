@@ -12,7 +12,6 @@ from datetime import datetime
 from core.case import events as ev
 from core.case.deadlines import handover_due, stage_deadline, with_deadline
 from core.case.ladder import enter_handover, run_ladder
-from core.case.stages import Stage
 from core.case.state import CaseState, Effect, LogEvent, RecordRefusal
 from core.case.words import early_warning, handover_rejected, wage_talk
 from core.durations import end_of_day
@@ -20,6 +19,7 @@ from core.kernel.entity import Entity, recorded
 from core.kernel.refusal import Refused
 from core.kernel.timeline import built, note
 from core.policy import Policy
+from core.stages import Stage
 
 WAGE_TALK_SCORE = 7
 EARLY_WARNING_DROP = 3  # a fall this large since the last score on a work function

@@ -10,12 +10,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.case.events import Event, JobGoal
-from core.case.stages import DEPARTMENT, Department, Stage
 from core.kernel.effects import Effect as KernelEffect
 from core.kernel.effects import Logged, Message
 from core.kernel.entity import Decision as Decided
 from core.kernel.timeline import FrozenState, TimelineEntry, built
 from core.policy import Policy
+from core.stages import DEPARTMENT, Department, Stage
 
 DeadlineKind = Literal[
     "stage", "moved", "pause_review", "match_response", "follow_up", "handover_window"

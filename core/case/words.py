@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Literal
 
 from core.case.deadlines import next_wakeup
-from core.case.stages import WAITING_FOR, Department, Stage
+from core.case.delivery import LastEscalation
 from core.case.state import CaseState, SendMessage
-from core.delivery import LastEscalation
 from core.kernel.timeline import built, when
 from core.kernel.words import plain, zone_of
+from core.stages import WAITING_FOR, Department, Stage
 
 EventMessage = Literal["handover_rejected", "wage_talk", "early_warning"]
 _ROLE = {1: "owner", 2: "team lead", 3: "department head"}

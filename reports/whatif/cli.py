@@ -17,7 +17,8 @@ import asyncpg
 from rich.console import Console
 
 from core.policy import PolicyBook
-from reports.cli import period_arguments, print_table
+from infrastructure.command_line import add_command
+from reports.cli import checked_period, period_arguments, print_table
 from reports.data import TZ, Period
 from reports.page import page
 from reports.tables import Table
@@ -34,10 +35,11 @@ HTML_NAME = "whatif.html"
 
 def add_parser(commands: Any) -> None:
     """The `whatif` subcommand on starter.py's parser (`commands`: its subparsers)."""
-    whatif = commands.add_parser(
+    whatif = add_command(
+        commands,
         "whatif",
-        help="replay a period's real events under another policy, before it goes live",
-        description="Reads the period's logged case events from PostgreSQL and replays "
+        "replay a period's real events under another policy, before it goes live",
+        "Reads the period's logged case events from PostgreSQL and replays "
         "every case through the process rules, deadlines and escalations included, under "
         "the current policy and under --policy; prints the difference (messages by kind, "
         "level, recipient group and week, stalled cases, time in stage, handover lead "
@@ -77,13 +79,9 @@ def main(args: argparse.Namespace, database_url: str | None, service_policy: Pat
             highlight=False,
         )
         return 2
-    if not database_url:
-        errors.print("starter.py whatif: DATABASE_URL is not set", style="red")
+    period = checked_period(args, database_url, "whatif", errors)
+    if period is None or not database_url:
         return 2
-    if args.last < args.first:
-        errors.print("starter.py whatif: --to is before --from", style="red")
-        return 2
-    period = Period(args.first, args.last, args.municipality)
     names = ("current", f"new ({args.policy.name})")
     return asyncio.run(run(database_url, period, (current, new), names, args.out, Console()))
 

@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from itertools import pairwise
 
-from core.case.stages import Stage
 from core.case.state import CaseState
 from core.policy import Roles
+from core.stages import Stage
 from reports.data import TZ, Period
 from reports.whatif.replay import CaseRun, Sent
 

@@ -20,9 +20,9 @@ from functools import cache
 from core.case.deadlines import next_wakeup
 from core.case.events import Event
 from core.case.process import decide
-from core.case.stages import Stage
 from core.case.state import CaseState, Effect, SendMessage
 from core.policy import Policy, PolicyBook
+from core.stages import Stage
 from workflows.case import BACKLOG_SETTLE
 
 Policies = Callable[[str], Policy]

@@ -3,7 +3,7 @@ terminal and the HTML page show the same (reports.tables.Table)."""
 
 from __future__ import annotations
 
-from core.case.stages import Stage
+from core.stages import Stage
 from reports.tables import Table
 from reports.whatif.figures import Figures, percentile
 from reports.whatif.words import change, days_change, group, kind

@@ -1,0 +1,1 @@
+"""The dev stack: Temporal, PostgreSQL, the worker, doors and relay on one machine (scripts/up)."""

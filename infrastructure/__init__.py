@@ -1,0 +1,1 @@
+"""What the service runs on: settings, the Temporal client, PostgreSQL, schedules, HTTP serving."""

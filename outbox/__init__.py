@@ -1,0 +1,1 @@
+"""Delivering the outbox: the relay that posts escalations to receivers, and its operators' CLI."""
