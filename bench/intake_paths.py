@@ -25,27 +25,24 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-from generate import generate  # noqa: E402
-from stack import gather_limited, interruptible, local_stack  # noqa: E402
-from temporalio.client import (  # noqa: E402
+from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy  # noqa: E402
-from temporalio.service import RPCError  # noqa: E402
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.service import RPCError
 
-from core.events import Event  # noqa: E402
-from core.intake import parse_event  # noqa: E402
-from service.door import send  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from workflows.case import CaseWorkflow  # noqa: E402
-from workflows.messages import SUBMIT_UPDATE, CaseInput, Delivery, Receipt, workflow_id  # noqa: E402
+from core.events import Event
+from core.intake import parse_event
+from service.door import send
+from service.exit import run_main
+from testkit.rig.generate import generate
+from testkit.rig.stack import gather_limited, interruptible, local_stack
+from workflows.case import CaseWorkflow
+from workflows.messages import SUBMIT_UPDATE, CaseInput, Delivery, Receipt, workflow_id
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")  # digits could form a CPR-like id
 Path_ = Callable[[Client, str, Event], Awaitable[Receipt]]

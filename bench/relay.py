@@ -32,25 +32,23 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # bench/ and scripts/ import each other by file name, as bench/throughput.py explains.
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
+import aiohttp
+import asyncpg
+from temporalio.client import Client
 
-import aiohttp  # noqa: E402
-import asyncpg  # noqa: E402
-from generate import generate, run_tag  # noqa: E402
-from stack import LocalStack, local_stack, until  # noqa: E402
-from temporalio.client import Client  # noqa: E402
+from service.devstack import free_port
+from service.door import ingest
+from service.exit import run_main
+from service.relay.config import Receiver
+from service.relay.event import body
+from service.relay.send import headers
+from testkit.relay import SECRET, insert_messages, receivers_file
+from testkit.rig.catalogue import run_tag
+from testkit.rig.generate import generate
+from testkit.rig.stack import LocalStack, local_stack, until
 
-from service.devstack import free_port  # noqa: E402
-from service.door import ingest  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.relay.config import Receiver  # noqa: E402
-from service.relay.event import body  # noqa: E402
-from service.relay.send import headers  # noqa: E402
-from tests.relay_support import SECRET, insert_messages, receivers_file  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 BATCH = 200
 CONCURRENCY = 64

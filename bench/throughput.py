@@ -39,18 +39,30 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # bench/ and scripts/ are folders of scripts, not packages: they import each other by file
 # name (as mypy maps them), with the repository root for the service's own packages.
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
+import asyncpg
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import (
+    SandboxedWorkflowRunner,
+    SandboxRestrictions,
+)
 
-import asyncpg  # noqa: E402
-from costs import CpuMeter, ThreadProfiles, cpu_per_unit, history_counts  # noqa: E402
-from generate import generate, replay, run_tag  # noqa: E402
-from minimal import CREATE_TABLE, SIGNAL, TABLE, Hit, MinimalStore, MinimalWorkflow  # noqa: E402
-from stack import (  # noqa: E402
+from activities.db import create_pool
+from core.policy import load_policy_book
+from service.config import load_settings
+from service.door import IngestReport, ingest
+from service.exit import run_main
+from service.logs import configure_logging
+from service.temporal import connect
+from service.wiring import PASSTHROUGH, create_worker
+from testkit.rig.catalogue import run_tag
+from testkit.rig.costs import CpuMeter, ThreadProfiles, cpu_per_unit, history_counts
+from testkit.rig.expectation import replay
+from testkit.rig.generate import generate
+from testkit.rig.minimal import CREATE_TABLE, SIGNAL, TABLE, Hit, MinimalStore, MinimalWorkflow
+from testkit.rig.stack import (
     POLICY,
     Child,
     LocalStack,
@@ -58,23 +70,10 @@ from stack import (  # noqa: E402
     local_stack,
     until,
 )
-from temporalio.client import Client  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
-from temporalio.worker.workflow_sandbox import (  # noqa: E402
-    SandboxedWorkflowRunner,
-    SandboxRestrictions,
-)
-from verdict import load, verdict  # noqa: E402
+from testkit.rig.verdict import load, verdict
+from workflows.messages import workflow_id
 
-from activities.db import create_pool  # noqa: E402
-from core.policy import load_policy_book  # noqa: E402
-from service.config import load_settings  # noqa: E402
-from service.door import IngestReport, ingest  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.logs import configure_logging  # noqa: E402
-from service.temporal import connect  # noqa: E402
-from service.wiring import PASSTHROUGH, create_worker  # noqa: E402
-from workflows.messages import workflow_id  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 HISTORY_SAMPLE = 40
 AIM = 0.8  # case events per second over minimal workflows per second

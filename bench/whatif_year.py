@@ -26,21 +26,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
+
+from activities.store import _LOG_EVENT, _log_row
+from core.policy import load_policy_book
+from reports.data import TZ
+from service.exit import run_main
+from service.postgres import migrate
+from testkit.rig.expectation import replay
+from testkit.rig.stack import fresh_database
+from testkit.rig.year import generate_year
+
 _ROOT = Path(__file__).resolve().parent.parent
-for _folder in (_ROOT / "scripts", _ROOT / "bench", _ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-import asyncpg  # noqa: E402
-from feed_year import fresh_database  # noqa: E402
-from generate import replay  # noqa: E402
-from year import generate_year  # noqa: E402
-
-from activities.store import _LOG_EVENT, _log_row  # noqa: E402
-from core.policy import load_policy_book  # noqa: E402
-from reports.data import TZ  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.postgres import migrate  # noqa: E402
 
 DEFAULT_POLICY = _ROOT / "policies" / "default.toml"
 # The change tried: a day less for the company service to answer, a quicker ladder.

@@ -13,14 +13,8 @@ only the defaults differ. Prints the counts and PASS or FAIL (exit 1).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from crash_test import DEFAULTS, main, parse_args
-
 from service.exit import run_main
+from testkit.rig.crash import DEFAULTS, main, parse_args
 
 CHAOS = {**DEFAULTS, "cases": 1000, "kills": 3, "pg_stop": 60.0, "server_restarts": 1,
          "settle_timeout": 900.0, "relay_kills": 1, "receiver_down": 30.0}  # fmt: skip

@@ -30,26 +30,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from core.events import Event
+from core.opening_state import OpeningState
+from core.state import CaseState
+from service.door import confirm, deliver_any, send
+from service.exit import run_main
+from testkit.harness import build_event, new_case_id
+from testkit.openings import opening_event
+from testkit.rig.stack import Child, LocalStack, interruptible, local_stack, until
+from workflows.messages import workflow_id
+from workflows.opening_messages import opening_workflow_id
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
 
-from stack import Child, LocalStack, interruptible, local_stack, until  # noqa: E402
-from temporalio.api.enums.v1 import EventType  # noqa: E402
-from temporalio.client import Client  # noqa: E402
-
-from core.events import Event  # noqa: E402
-from core.opening_state import OpeningState  # noqa: E402
-from core.state import CaseState  # noqa: E402
-from service.door import confirm, deliver_any, send  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from tests.opening_support import opening_event  # noqa: E402
-from tests.workflow_support import build_event, new_case_id  # noqa: E402
-from workflows.messages import workflow_id  # noqa: E402
-from workflows.opening_messages import opening_workflow_id  # noqa: E402
-
-# The steps that bring a new case into MATCHING (as tests.workflow_support.reach does).
+# The steps that bring a new case into MATCHING (as testkit.harness.reach does).
 TO_MATCHING = (
     "case_opened", "job_goal_talk_held", "fit_for_work_declared", "cv_updated", "handover_accepted",
 )  # fmt: skip

@@ -37,19 +37,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import aiohttp
+
+from service.devstack import free_port
+from service.exit import run_main
+from testkit.rig.hostile_doors import Findings, check_database, check_histories, direct, http_door
+from testkit.rig.hostile_events import HostileBatch, Item, hostile_batch
+from testkit.rig.hostile_search import search_logs, search_tables, search_workflows
+from testkit.rig.stack import Child, LocalStack, interruptible, local_stack, until
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-import aiohttp  # noqa: E402
-from hostile_doors import Findings, check_database, check_histories, direct, http_door  # noqa: E402
-from hostile_events import HostileBatch, Item, hostile_batch  # noqa: E402
-from hostile_search import search_logs, search_tables, search_workflows  # noqa: E402
-from stack import Child, LocalStack, interruptible, local_stack, until  # noqa: E402
-
-from service.devstack import free_port  # noqa: E402
-from service.exit import run_main  # noqa: E402
 
 TOKEN = "hostile-input-token-0123456789"
 REFUSAL_LINE = re.compile(r"^line (\d+): (.+?): (.+)$")

@@ -18,6 +18,17 @@ from service.config import REPO_ROOT
 from service.devstack import find_executable, free_port
 from service.postgres import ensure_database, quote_ident, with_database
 
+# The tables a test empties to start from nothing (the clean_db fixture, the report world).
+CASE_TABLES = (
+    "case_event",
+    "case_projection",
+    "outbox",
+    "refused_event",
+    "opening_event",
+    "opening_projection",
+    "match_suggestion",
+)
+
 __all__ = [
     "create_database",
     "drop_database",

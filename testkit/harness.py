@@ -47,7 +47,8 @@ from core.stages import Stage
 from core.state import CaseState, TimelineEntry
 from service.door import send
 from service.wiring import create_worker
-from tests.core_support import (
+from testkit.paths import TESTS
+from testkit.samples import (
     CPH,
     MUNICIPALITY,
     POLICIES,
@@ -67,7 +68,7 @@ from workflows.messages import (
 )
 
 DEFAULT_POLICY = POLICIES / "default.toml"
-HISTORIES = Path(__file__).resolve().parent / "histories"
+HISTORIES = TESTS / "histories"
 WAIT = 20.0  # real seconds a helper waits for the worker to catch up
 
 WorkerFactory = Callable[[Client, str, asyncpg.Pool, Path], Worker]

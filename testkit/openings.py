@@ -10,8 +10,8 @@ from core.intake import parse_any
 from core.opening_events import OpeningEvent
 from core.opening_state import OpeningState
 from service.door import send
-from tests.core_support import CPH, MUNICIPALITY
-from tests.workflow_support import Description, Harness, describe, eventually, new_case_id
+from testkit.harness import Description, Harness, describe, eventually, new_case_id
+from testkit.samples import CPH, MUNICIPALITY
 from workflows import search_attributes as sa
 from workflows.messages import Receipt
 from workflows.opening import OpeningWorkflow

@@ -15,10 +15,8 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.keys_support import keys_env
-from tests.support import free_port, worker_process
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from testkit.common import free_port, worker_process
+from testkit.keys import keys_env
 
 
 @dataclass

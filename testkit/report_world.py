@@ -45,10 +45,10 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from service.door import ingest
-from tests.conftest import CASE_TABLES
-from tests.core_support import CPH, raw
-from tests.opening_support import opening_data
-from tests.workflow_support import eventually, new_case_id, open_harness, write_policy
+from testkit.common import CASE_TABLES
+from testkit.harness import eventually, new_case_id, open_harness, write_policy
+from testkit.openings import opening_data
+from testkit.samples import CPH, raw
 from workflows.messages import workflow_id
 from workflows.opening_messages import opening_workflow_id
 

@@ -7,7 +7,6 @@ Events are built as the case system would send them (a JSON object) and go throu
 import json
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,11 +15,12 @@ from core.intake import parse_event
 from core.policy import Policy, load_policy_book
 from core.process import decide
 from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, SendMessage
+from testkit.paths import REPO_ROOT, TESTS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 POLICIES = ROOT / "policies"
 # The case system's example file, kept with the tests so a clone passes on its own.
-SAMPLE = Path(__file__).resolve().parent / "data" / "events.sample.jsonl"
+SAMPLE = TESTS / "data" / "events.sample.jsonl"
 CPH = ZoneInfo("Europe/Copenhagen")
 UTC = ZoneInfo("UTC")
 CASE = "K-2026-004711"

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from testkit.paths import REPO_ROOT
 
 
 def run_script(script: str, *args: str, timeout: float = 420) -> str:

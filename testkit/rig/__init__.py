@@ -1,1 +1,1 @@
-"""The local rig bench/ and scripts/ drive: the stack of real processes, generated loads, checks and verdicts."""
+"""The local rig bench/ and scripts/ drive: real processes, generated loads, checks, verdicts."""

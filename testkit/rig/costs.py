@@ -15,11 +15,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from stack import gather_limited
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from testkit.paths import REPO_ROOT
+from testkit.rig.stack import gather_limited
+
 TICKS = os.sysconf("SC_CLK_TCK")
 
 

@@ -1,24 +1,18 @@
-"""Crash test: a realistic batch through the real stack while the worker is SIGKILLed, and,
-as the chaos test (scripts/chaos_test.py), PostgreSQL stopped and the dev server restarted.
-
-  python scripts/crash_test.py                      # 200 cases, two kills
-  python scripts/crash_test.py --cases 30 --seed 7  # smaller, reproducible
-  python scripts/crash_test.py --pg-stop 60 --server-restarts 1   # and the other faults
-  python scripts/crash_test.py --kills 0 --terms 2  # graceful stops (scripts/restart_test.py)
-  python scripts/crash_test.py --server-pause 15   # the dev server frozen (SIGSTOP) for 15 s
+"""The crash test scripts/crash_test.py runs (and the chaos and restart tests with other
+defaults): a realistic batch through the real stack while faults are inflicted.
 
 Starts a Temporal dev server on free ports, a real PostgreSQL (embedded in a temporary
-folder, or DATABASE_URL) and `worker.py` as a subprocess (scripts/stack.py); ingests a
-generated batch (bench/generate.py) through `service.door.ingest` and, while it is in
+folder, or DATABASE_URL) and `worker.py` as a subprocess (testkit/rig/stack.py); ingests a
+generated batch (testkit/rig/generate.py) through `service.door.ingest` and, while it is in
 flight, inflicts the faults one after another at random moments: SIGKILL the worker and
 start a new one; SIGTERM it, wait for its own clean exit and start a new one; stop
 PostgreSQL for `--pg-stop` seconds and start it again; stop the dev
 server and start it again on its database file; freeze the dev server (SIGSTOP, as a long
 pause or a suspended VM does) for `--server-pause` seconds, longer than the door's and the
 worker's call timeouts, and let it go on (SIGCONT); SIGKILL the outbox relay and start it
-again, stop the webhook receiver for `--receiver-down` seconds (scripts/relay_chaos.py).
+again, stop the webhook receiver for `--receiver-down` seconds (testkit/rig/relay_chaos.py).
 When every case has settled it checks the outcome case by case against the pure core's
-offline expectation (scripts/verify.py).
+offline expectation (testkit/rig/verify.py).
 
 Prints the figures and PASS or FAIL (exit 1). Every child process is stopped on the way
 out, on failure or Ctrl-C too.
@@ -35,24 +29,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # bench/ and scripts/ are folders of scripts, not packages: they import each other by file
 # name (as mypy maps them), with the repository root for the service's own packages.
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
+import asyncpg
 
-import asyncpg  # noqa: E402
-import relay_chaos  # noqa: E402
-from generate import generate, replay  # noqa: E402
-from openings_check import check_openings, expected_openings, opening_lines  # noqa: E402
-from stack import POLICY, Child, LocalStack, interruptible, local_stack, until  # noqa: E402
-from verify import Run, check_database, check_workflows, print_result, settled  # noqa: E402
-
-from core.policy import load_policy_book  # noqa: E402
-from service.door import ingest  # noqa: E402
-from service.exit import run_main  # noqa: E402
-from service.wiring import GRACEFUL_SHUTDOWN  # noqa: E402
+from core.policy import load_policy_book
+from service.door import ingest
+from service.wiring import GRACEFUL_SHUTDOWN
+from testkit.paths import REPO_ROOT
+from testkit.rig import relay_chaos
+from testkit.rig.expectation import replay
+from testkit.rig.generate import generate
+from testkit.rig.openings_check import check_openings, expected_openings, opening_lines
+from testkit.rig.stack import POLICY, Child, LocalStack, interruptible, local_stack, until
+from testkit.rig.verify import Run, check_database, check_workflows, print_result, settled
 
 Fault = tuple[str, Callable[[], Awaitable[None]]]
 # What Kubernetes gives the pod (deploy/k8s/deployment.yaml) before it sends SIGKILL.
@@ -160,7 +150,7 @@ async def crash_test(args: argparse.Namespace) -> Run:
             run.progressed.set()
 
         await start_worker()
-        # The outbox relay and its receiver, with their own faults (scripts/relay_chaos.py).
+        # The outbox relay and its receiver, with their own faults (testkit/rig/relay_chaos.py).
         delivery = await relay_chaos.start(stack, queue) if relay_chaos.wanted(args) else None
         # The openings the cases propose to, before the batch: their hand-offs are checked.
         registrations = opening_lines(batch)
@@ -282,6 +272,3 @@ def main(args: argparse.Namespace | None = None) -> int:
           f"{args.server_pause:.0f}s", flush=True)  # fmt: skip
     return asyncio.run(main_async(args))
 
-
-if __name__ == "__main__":
-    run_main(main)

@@ -15,146 +15,38 @@ with must equal it: the logged events, the outbox message keys, the refusals, th
 state. Cases whose next deadline or escalation would fall due while a test runs are drawn
 again, so the expectation holds from `now` until `Batch.stable_until`.
 
-  python bench/generate.py --cases 200 --seed 7 > events.jsonl   # for starter.py ingest
-  python bench/generate.py --cases 200 --summary    # what the core expects, PASS or FAIL
+The command line is bench/generate.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
-import string
-import sys
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-# scripts/ is a folder of scripts too: its modules are imported by file name.
-if (_SCRIPTS := str(Path(__file__).resolve().parent.parent / "scripts")) not in sys.path:
-    sys.path.insert(0, _SCRIPTS)
-
-from verdict import verdict
 
 from core.clock import next_wakeup
-from core.events import Event
 from core.intake import parse_event
 from core.policy import PolicyBook, load_policy_book
 from core.process import decide
 from core.stages import Stage
-from core.state import CaseState, LogEvent, RecordRefusal, SendMessage
-from service.config import REPO_ROOT
+from core.state import CaseState
+from testkit.rig.catalogue import (
+    DEFAULT_POLICY,
+    EMPLOYERS,
+    JOB_GOALS,
+    MUNICIPALITIES,
+    OPENING_KINDS,
+    OUTCOMES,
+    RESTRICTIONS,
+    TZ,
+    run_tag,
+)
+from testkit.rig.expectation import STABLE_FOR, Batch, replay
 
-TZ = ZoneInfo("Europe/Copenhagen")
-DEFAULT_POLICY = REPO_ROOT / "policies" / "default.toml"
-# Cases whose clock would next fire within this long after `now` are drawn again.
-STABLE_FOR = timedelta(hours=2)
 # The newest event is at least this old: the case system reports what already happened.
 NEWEST = timedelta(minutes=30)
-
-MUNICIPALITIES = ("Lyngby-Taarbæk", "Viborg", "Norddjurs", "Aarhus", "Odense", "Herning")
-JOB_GOALS = (
-    ("Kundeservicemedarbejder", "4222"),
-    ("Kontorassistent", "4110"),
-    ("Lagerarbejder", "9333"),
-    ("Buschauffør", "8331"),
-    ("Pædagogmedhjælper", "5312"),
-    ("Social- og sundhedshjælper", "5322"),
-    ("Butiksassistent", "5223"),
-    ("Rengøringsassistent", "9112"),
-    ("Tømrer", "7115"),
-    ("Bogholder", "4311"),
-)
-EMPLOYERS = ("Nordhavn Forsikring A/S", "Brugsen Viby", "Region Midt", "Arla Foods", "DSV")
-RESTRICTIONS = ("no_long_standing", "no_heavy_lifting", "part_time_only", "no_night_shifts")
-OPENING_KINDS = ("recruitment", "internship", "wage_subsidy", "small_job", "flex_job")
-OUTCOMES = ("employed", "education", "flex_job", "back_to_sick_leave", "moved", "other")
-
-
-@dataclass
-class Batch:
-    lines: list[str]
-    case_ids: list[str]
-    now: datetime
-    stable_until: datetime
-    policy_path: Path
-
-    @property
-    def events(self) -> int:
-        return len(self.lines)
-
-
-@dataclass
-class Expectation:
-    """What the pure core says a batch produces."""
-
-    outcomes: Counter[str] = field(default_factory=Counter)  # per line: accepted, held, ...
-    logged: dict[tuple[str, str], int] = field(default_factory=dict)  # (case, event) -> seq
-    outbox: set[str] = field(default_factory=set)  # message keys
-    refusals: int = 0  # refused_event rows
-    states: dict[str, CaseState] = field(default_factory=dict)
-    log: list[LogEvent] = field(default_factory=list)  # the case_event rows, in order
-
-    @property
-    def accepted(self) -> int:
-        """As the door counts them: applied now, or held until case_opened."""
-        return self.outcomes["accepted"] + self.outcomes["held"]
-
-    def add(self, other: Expectation) -> None:
-        self.outcomes += other.outcomes
-        self.logged |= other.logged
-        self.outbox |= other.outbox
-        self.refusals += other.refusals
-        self.states |= other.states
-        self.log += other.log
-
-
-def replay(lines: list[str], book: PolicyBook, now: datetime) -> Expectation:
-    """Each case's lines in the order given, through the pure core, then the clock to `now`."""
-    by_case: dict[str, list[Event]] = {}
-    for line in lines:
-        event = parse_event(line)
-        by_case.setdefault(event.case_id, []).append(event)
-    out = Expectation()
-    for case_id, events in by_case.items():
-        out.add(_replay_case(case_id, events, book, now))
-    return out
-
-
-def _replay_case(case_id: str, events: list[Event], book: PolicyBook, now: datetime) -> Expectation:
-    out = Expectation()
-    state = CaseState(case_id=case_id)
-    effects: list[Any] = []
-    for event in events:
-        policy = None
-        if event.type == "case_opened" and not state.opened:
-            policy = book.for_municipality(getattr(event.data, "municipality", ""))
-        decision = decide(state, event, now, policy)
-        state = decision.state
-        effects += decision.effects
-        out.outcomes[decision.outcome] += 1
-    decision = decide(state, None, now)
-    state = decision.state
-    effects += decision.effects
-    for effect in effects:
-        if isinstance(effect, LogEvent):
-            out.logged[(case_id, effect.event.event_id)] = effect.seq
-            out.log.append(effect)
-        elif isinstance(effect, SendMessage):
-            out.outbox.add(effect.message_key)
-        elif isinstance(effect, RecordRefusal):
-            out.refusals += 1
-    out.states[case_id] = state
-    return out
-
-
-# --- generation -------------------------------------------------------------------------
-
 
 class _Walk:
     """One case's events in business order, each checked against the core as it is chosen."""
@@ -355,11 +247,6 @@ def _case(
     return lines
 
 
-def run_tag(rng: random.Random) -> str:
-    # Letters only: digits in ids could form a CPR-like number that the door refuses.
-    return "".join(rng.choice(string.ascii_lowercase) for _ in range(5))
-
-
 def generate(
     cases: int,
     seed: int,
@@ -402,44 +289,3 @@ def _interleave(rng: random.Random, per_case: list[list[str]]) -> list[str]:
         if not queue:
             live.remove(queue)
     return out
-
-
-def summary(batch: Batch, book: PolicyBook) -> int:
-    """What the core expects of the batch; FAIL unless every line has an outcome, every case
-    is opened, and the expectation still holds at `stable_until` (what a test relies on)."""
-    expected = replay(batch.lines, book, batch.now)
-    later = replay(batch.lines, book, batch.stable_until)
-    stages = Counter(s.stage.value for s in expected.states.values())
-    figures = {
-        "lines, cases": f"{batch.events}, {len(batch.case_ids)}",
-        "outcomes (pure core)": dict(expected.outcomes),
-        "logged, outbox, refusals": f"{len(expected.logged)}, {len(expected.outbox)}, "
-        f"{expected.refusals}",
-        "stages": dict(stages),
-    }
-    unopened = [c for c in batch.case_ids if not expected.states[c].opened]
-    failures = [f"{len(unopened)} cases never opened, e.g. {unopened[:3]}"] * bool(unopened)
-    if sum(expected.outcomes.values()) != batch.events:
-        failures.append(f"{sum(expected.outcomes.values())} outcomes for {batch.events} lines")
-    if (later.outbox, later.logged) != (expected.outbox, expected.logged):
-        failures.append(f"the expectation changes before {batch.stable_until:%Y-%m-%d %H:%M}")
-    return verdict(figures, failures, width=28)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
-    parser.add_argument("--summary", action="store_true", help="print what the core expects")
-    args = parser.parse_args()
-    batch = generate(args.cases, args.seed, policy_path=args.policy)
-    if args.summary:
-        return summary(batch, load_policy_book(args.policy))
-    for line in batch.lines:
-        print(line)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

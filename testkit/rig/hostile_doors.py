@@ -12,20 +12,19 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from generate import TZ
-from hostile_events import HostileBatch, Item, oracle
 from pydantic_core import PydanticSerializationError
-from scale import case_opened
-from stack import gather_limited
 from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.service import RPCError
-from verdict import verdict
 
 from core.cpr import find_cpr
 from core.intake import RefusedEvent, contract_refusals, parse_event
 from service.door import ingest
 from service.http_door import too_deep
+from testkit.rig.catalogue import TZ, case_opened
+from testkit.rig.hostile_events import HostileBatch, Item, oracle
+from testkit.rig.stack import gather_limited
+from testkit.rig.verdict import verdict
 from workflows.messages import (
     EVENT_SIGNAL,
     RECEIPT_QUERY,

@@ -20,21 +20,13 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-from generate import generate  # noqa: E402
-
-from core.intake import RefusedEvent, parse_any  # noqa: E402
-from tests.cpr_forms import cpr_digits, id_forms, random_form  # noqa: E402
+from core.intake import RefusedEvent, parse_any
+from testkit.cpr_forms import cpr_digits, id_forms, random_form
+from testkit.rig.generate import generate
 
 # Share of the items that are valid events as generated (the rest are hostile).
 VALID_SHARE = 0.15

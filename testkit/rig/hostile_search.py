@@ -14,8 +14,6 @@ from typing import Any
 
 import asyncpg
 from google.protobuf.message import Message
-from hostile_doors import Findings
-from stack import gather_limited
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
@@ -23,6 +21,8 @@ from temporalio.client import Client
 from core.cpr import contains_cpr, find_cpr
 from service.codec import EncryptionCodec
 from service.keys import KeyRing
+from testkit.rig.hostile_doors import Findings
+from testkit.rig.stack import gather_limited
 
 # History events that record what a client sent, before the workflow judged it.
 SENT_AS_IS = ("WORKFLOW_EXECUTION_SIGNALED", "WORKFLOW_EXECUTION_UPDATE_ADMITTED",

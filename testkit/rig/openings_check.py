@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from generate import MUNICIPALITIES, Batch, Expectation
-from stack import until
 from temporalio.client import Client
 
 from core.events import Event
@@ -19,6 +17,9 @@ from core.opening_events import OpeningEvent
 from core.opening_process import decide_opening
 from core.opening_state import CASE_EVENTS_FOR_OPENINGS, OpeningState
 from core.policy import PolicyBook
+from testkit.rig.catalogue import MUNICIPALITIES
+from testkit.rig.expectation import Batch, Expectation
+from testkit.rig.stack import until
 from workflows.opening_messages import opening_workflow_id
 
 STALE = "O-gone"  # the generator's opening that Trappebro never held

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from stack import Child, LocalStack, until
-from verify import Run
 
 from service.devstack import free_port
-from tests.relay_support import receivers_file
+from testkit.relay import receivers_file
+from testkit.rig.stack import Child, LocalStack, until
+from testkit.rig.verify import Run
 
 Fault = tuple[str, Callable[[], Awaitable[None]]]
 # Quick retries, so a receiver back from its outage gets everything within seconds; and

@@ -22,17 +22,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+import asyncpg
+from temporalio.client import Client
 
-from temporalio.client import Client  # noqa: E402
-
-from service.codec import data_converter  # noqa: E402
-from service.devstack import free_port, search_attribute_flags  # noqa: E402
-from service.keys import OWNER_ONLY_UMASK, KeyRing, narrow  # noqa: E402
-from service.keys import generate as generate_keys  # noqa: E402
-from service.postgres import EmbeddedPostgres, ensure_database, migrate, start_embedded  # noqa: E402
+from service.codec import data_converter
+from service.devstack import free_port, search_attribute_flags
+from service.keys import OWNER_ONLY_UMASK, KeyRing, narrow
+from service.keys import generate as generate_keys
+from service.postgres import (
+    EmbeddedPostgres,
+    ensure_database,
+    migrate,
+    start_embedded,
+    with_database,
+)
+from testkit.paths import REPO_ROOT
 
 POLICY = "policies/default.toml"
 T = TypeVar("T")
@@ -277,3 +281,15 @@ async def interruptible(work: Awaitable[T], what: str) -> T | None:
     except asyncio.CancelledError:
         print(f"{what} interrupted; children stopped", file=sys.stderr)
         return None
+
+
+async def fresh_database(pg_dir: Path) -> tuple[EmbeddedPostgres, str]:
+    """An embedded PostgreSQL in `pg_dir` with an empty database `year` (its URL)."""
+    pg = await asyncio.to_thread(start_embedded, pg_dir)
+    conn = await asyncpg.connect(pg.url("postgres"))
+    try:
+        await conn.execute("DROP DATABASE IF EXISTS year WITH (FORCE)")
+        await conn.execute("CREATE DATABASE year")
+    finally:
+        await conn.close()
+    return pg, with_database(pg.url("postgres"), "year")

@@ -18,11 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from generate import Batch, Expectation
-from stack import gather_limited, until
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
-from verdict import verdict
 
 from core.clock import next_wakeup
 from core.state import CaseState
@@ -33,6 +30,9 @@ from reports.whatif.exact import (
     set_difference,
 )
 from service.door import IngestReport
+from testkit.rig.expectation import Batch, Expectation
+from testkit.rig.stack import gather_limited, until
+from testkit.rig.verdict import verdict
 from workflows.messages import workflow_id
 
 

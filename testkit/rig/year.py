@@ -1,7 +1,7 @@
 """A synthetic year of three municipalities, for the team leads' report and benchmarks.
 
-  python bench/year.py --out .data/year     # openings.jsonl and events.jsonl, checked
-  python scripts/feed_year.py               # generate, feed through the door, report
+The command lines: bench/year.py (write and check the files), scripts/feed_year.py
+(generate, feed through the door, report).
 
 Every case is walked through the pure core (`core.process.decide`), so each event is one
 the real service accepts, in business-time order; the handover happens when the core says
@@ -40,28 +40,18 @@ what would happen later is not sent, so the cases opened last are still open.
 
 from __future__ import annotations
 
-import argparse
 import random
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
-# bench/ is a folder of scripts: they import each other by file name (as mypy maps them).
-_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (_ROOT / "bench", _ROOT / "scripts", _ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-from generate import TZ, replay, run_tag  # noqa: E402
-from verdict import verdict  # noqa: E402
-from year_cases import CaseWalk, office_hours  # noqa: E402
-from year_openings import opening_lines, openings_for, poisson, working_days  # noqa: E402
-
-from core.events import Event  # noqa: E402
-from core.intake import RefusedEvent, parse_any  # noqa: E402
-from core.policy import load_policy_book  # noqa: E402
-from service.config import REPO_ROOT  # noqa: E402
+from core.events import Event
+from core.intake import RefusedEvent, parse_any
+from core.policy import load_policy_book
+from service.config import REPO_ROOT
+from testkit.rig.catalogue import TZ, run_tag
+from testkit.rig.expectation import replay
+from testkit.rig.year_cases import CaseWalk, office_hours
+from testkit.rig.year_openings import opening_lines, openings_for, poisson, working_days
 
 POLICY = REPO_ROOT / "policies" / "default.toml"
 RATES = {"Norddjurs": 1.6, "Viborg": 3.4, "Lyngby-Taarbæk": 2.6}
@@ -120,25 +110,3 @@ def problems(year: Year) -> list[str]:
     if set(outcomes) - {"accepted"}:
         out.append(f"case events the core does not accept: {dict(outcomes)}")
     return out
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--scale", type=float, default=1.0, help="times the case rates (1)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for the two files")
-    args = parser.parse_args()
-    year = generate_year(args.seed, args.scale)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "openings.jsonl").write_text("\n".join(year.registrations) + "\n", "utf-8")
-    (args.out / "events.jsonl").write_text("\n".join(year.events) + "\n", "utf-8")
-    figures = {
-        "cases, events, openings": f"{year.cases}, {len(year.events)}, {len(year.registrations)}",
-        "from, to": f"{year.start:%Y-%m-%d}, {year.end - timedelta(days=1):%Y-%m-%d}",
-        "written to": args.out,
-    }
-    return verdict(figures, problems(year), width=24)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

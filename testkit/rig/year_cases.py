@@ -6,25 +6,17 @@ from __future__ import annotations
 import json
 import math
 import random
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
-_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (_ROOT / "bench", _ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-from generate import EMPLOYERS, JOB_GOALS, RESTRICTIONS, TZ  # noqa: E402
-from year_openings import Opening  # noqa: E402
-
-from core.intake import parse_event  # noqa: E402
-from core.policy import PolicyBook  # noqa: E402
-from core.process import decide  # noqa: E402
-from core.stages import Stage  # noqa: E402
-from core.state import CaseState  # noqa: E402
+from core.intake import parse_event
+from core.policy import PolicyBook
+from core.process import decide
+from core.stages import Stage
+from core.state import CaseState
+from testkit.rig.catalogue import EMPLOYERS, JOB_GOALS, RESTRICTIONS, TZ
+from testkit.rig.year_openings import Opening
 
 REGISTERED_SHARE = 0.2  # of proposals: for an opening registered in Trappebro
 DROP_OUT = {"JOB_GOAL_TALK": 0.05, "CV_READINESS": 0.08, "HANDOVER": 0.01, "MATCHING": 0.15,

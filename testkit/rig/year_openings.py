@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from generate import EMPLOYERS, JOB_GOALS, TZ
+from testkit.rig.catalogue import EMPLOYERS, JOB_GOALS, TZ
 
 OPENINGS_PER_DAY = 0.4  # per municipality and working day
 KINDS = ("recruitment", "wage_subsidy", "internship", "small_job", "flex_job")

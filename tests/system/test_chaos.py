@@ -8,7 +8,7 @@ placement its case accepted exactly once (the case workflow tells it: workflows/
 
 import re
 
-from tests.script_support import figure, run_script
+from testkit.scripts import figure, run_script
 
 
 def test_worker_killed_postgres_stopped_server_restarted_loses_and_repeats_nothing() -> None:

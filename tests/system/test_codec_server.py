@@ -21,8 +21,8 @@ from temporalio.api.common.v1 import Payload, Payloads
 from service.codec import EncryptionCodec
 from service.codec_server import REFUSED_PLAIN
 from service.config import REPO_ROOT
-from tests.keys_support import KEYS, keys_env
-from tests.support import free_port, wait_for_log
+from testkit.common import free_port, wait_for_log
+from testkit.keys import KEYS, keys_env
 
 UI = "http://ui.example:8233"
 ALICE = "alice-token-0123456789abcdef"

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.db import create_pool
 from service.config import REPO_ROOT, load_settings
 from service.temporal import connect
-from tests.keys_support import keys_env
+from testkit.keys import keys_env
 
 
 def _env(**values: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ outbox exactly as the pure core says."""
 
 import re
 
-from tests.script_support import figure, run_script
+from testkit.scripts import figure, run_script
 
 FAULTS = r"(\d+) \((\d+) during the ingest\)(?:, down (\d+\.\d)s)?"
 

@@ -25,7 +25,7 @@ from service.devstack import payload_key_env, worker_env
 from service.relay.config import RECEIVERS_VAR
 from service.relay.dev import relay_env
 from service.temporal import list_search_attributes
-from tests.support import free_port
+from testkit.common import free_port
 from workflows.search_attributes import ALL
 
 STARTUP_LIMIT = 90.0

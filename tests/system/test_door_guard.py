@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from service.auth import FUTURE_SKEW, AuthFailure, signed
 from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, build_app
 from service.http_guard import GuardedRunner
-from tests.door_support import CONFIG, SIGNING, TOKEN, signed_headers
+from testkit.door import CONFIG, SIGNING, TOKEN, signed_headers
 
 READ_TIMEOUT = 1.0
 LIMIT = 4

@@ -17,7 +17,7 @@ from schemathesis import checks
 from schemathesis.core.result import Err
 from temporalio.testing import WorkflowEnvironment
 
-from tests.door_support import TOKEN, Door, open_door
+from testkit.door import TOKEN, Door, open_door
 
 EXAMPLES = 20  # per operation: the short form; raise it locally to fuzz longer
 CHECKS = [

@@ -5,9 +5,9 @@ opening hears of each exactly once."""
 
 from temporalio.api.enums.v1 import EventType
 
-from tests.script_support import figure, run_script
-from tests.test_replay import history
-from tests.workflow_support import HISTORIES
+from testkit.harness import HISTORIES
+from testkit.replay import history
+from testkit.scripts import figure, run_script
 
 
 def test_an_accepted_proposal_or_placement_reaches_its_opening_once_whatever_the_door() -> None:

@@ -2,7 +2,7 @@
 events through starter.py, the HTTP door and straight to a case workflow; intake is the
 oracle, and nothing it refuses gets in anywhere."""
 
-from tests.script_support import figure, run_script
+from testkit.scripts import figure, run_script
 
 
 def test_every_door_refuses_what_intake_refuses_and_nothing_crashes() -> None:

@@ -23,7 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from core.events import DATA_MODELS
 from service.auth import FUTURE_SKEW
 from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, too_deep
-from tests.door_support import (
+from testkit.door import (
     CONFIG,
     Answer,
     Door,

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from activities.matching import Suggestion, candidates_for_opening, openings_for_case
 from core import matching as m
 from service.postgres import migrate
-from tests.matching_data import (
+from testkit.common import create_database, drop_database
+from testkit.matching_data import (
     OCCUPATIONS,
     REQUIREMENTS,
     RESTRICTIONS,
@@ -30,7 +31,6 @@ from tests.matching_data import (
     insert,
     projection_of,
 )
-from tests.support import create_database, drop_database
 
 START = date(2026, 12, 1)
 

@@ -19,10 +19,10 @@ from temporalio.testing import WorkflowEnvironment
 from core.durations import end_of_day
 from core.stages import Stage
 from service.door import ingest
-from tests.core_support import CONSULTANT, CPH, ROOT, SAMPLE
-from tests.keys_support import keys_env
-from tests.opening_support import OpeningRun, opening_data, opening_event
-from tests.workflow_support import Harness, eventually, new_case_id, open_harness, reach
+from testkit.harness import Harness, eventually, new_case_id, open_harness, reach
+from testkit.keys import keys_env
+from testkit.openings import OpeningRun, opening_data, opening_event
+from testkit.samples import CONSULTANT, CPH, ROOT, SAMPLE
 from workflows import search_attributes as sa
 
 CS_LEAD = "teamleder-virksomhedsservice"

@@ -25,9 +25,10 @@ from temporalio.testing import WorkflowEnvironment
 from service.door import send
 from service.metrics import EXPORTED
 from service.postgres import migrate
-from tests.ops_support import REPO_ROOT, WorkerProcess, running_worker
-from tests.support import create_database, drop_database
-from tests.workflow_support import build_event, eventually, new_case_id, write_policy
+from testkit.common import create_database, drop_database
+from testkit.harness import build_event, eventually, new_case_id, write_policy
+from testkit.ops import WorkerProcess, running_worker
+from testkit.paths import REPO_ROOT
 from workflows.digest_messages import DIGEST_WORKFLOW, DigestResult
 from workflows.messages import Delivery
 

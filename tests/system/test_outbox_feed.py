@@ -15,8 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.db import create_pool
 from service.http_door import AUTHORISED, build_app
 from service.relay.feed import add_feed
-from tests.door_support import CONFIG, TOKEN
-from tests.relay_support import insert_messages, states
+from testkit.door import CONFIG, TOKEN
+from testkit.relay import insert_messages, states
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -34,9 +34,7 @@ from service.door import send
 from service.keys import KeyRing, KeyRingError, generate, parse_keys
 from service.temporal import MissingPayloadKey, service_converter
 from service.wiring import PASSTHROUGH, create_worker
-from tests.core_support import CPH
-from tests.keys_support import CONVERTER, KEYS
-from tests.workflow_support import (
+from testkit.harness import (
     DEFAULT_POLICY,
     CaseRun,
     build_event,
@@ -44,6 +42,8 @@ from tests.workflow_support import (
     new_case_id,
     open_harness,
 )
+from testkit.keys import CONVERTER, KEYS
+from testkit.samples import CPH
 from workflows.case import CaseWorkflow
 from workflows.messages import workflow_id
 

@@ -18,9 +18,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from service.config import REPO_ROOT
 from service.redact import PERSONAL, Personal, redact
-from tests.door_support import event
-from tests.keys_support import keys_env
-from tests.support import worker_process
+from testkit.common import worker_process
+from testkit.door import event
+from testkit.keys import keys_env
 
 # CPR-like numbers (real dates), written as case systems write them.
 SEEDS = ["150385-2237", "0703921145", "281264 3318"]

@@ -24,7 +24,7 @@ from service.relay import ops
 from service.relay.config import load_config
 from service.relay.receiver import Answer, Receiver
 from service.relay.relay import Relay
-from tests.relay_support import (
+from testkit.relay import (
     SECRET,
     all_in_state,
     insert_messages,

@@ -18,7 +18,7 @@ from service.config import REPO_ROOT
 from service.relay.backoff import backoff, retry_after
 from service.relay.config import ConfigError, RelaySettings, load_config
 from service.relay.ops import escalation_line
-from tests.relay_support import SECRET, insert_messages
+from testkit.relay import SECRET, insert_messages
 
 GOOD = 'url = "https://sag.example/hook"\nsecret_env = "HOOK_SECRET"\n'
 ENV = {"HOOK_SECRET": SECRET}

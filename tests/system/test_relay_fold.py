@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service.relay.receiver import Receiver
-from tests.relay_support import (
+from testkit.relay import (
     SECRET,
     insert_messages,
     port,
@@ -17,7 +17,7 @@ from tests.relay_support import (
     states,
     until,
 )
-from tests.test_relay import FAST, relay
+from tests.system.test_relay import FAST, relay
 
 
 async def test_stale_messages_fold_into_one_summary_per_recipient(

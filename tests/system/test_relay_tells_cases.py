@@ -26,11 +26,11 @@ from service.relay.feed import add_feed
 from service.relay.notify import CaseNotifier, made
 from service.relay.receiver import Answer, Receiver
 from service.relay.relay import Relay
-from tests.door_support import CONFIG, TOKEN
-from tests.ops_support import worker_env
-from tests.relay_support import SECRET, insert_messages, port, receivers_file, receiving, states
-from tests.test_delivery_details import current_details
-from tests.workflow_support import CaseRun, Harness, eventually, key, open_harness, write_policy
+from testkit.door import CONFIG, TOKEN
+from testkit.harness import CaseRun, Harness, eventually, key, open_harness, write_policy
+from testkit.ops import worker_env
+from testkit.relay import SECRET, insert_messages, port, receivers_file, receiving, states
+from tests.workflow.test_delivery_details import current_details
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 FAST = {"first_delay_seconds": 0.05, "max_delay_seconds": 0.2, "timeout_seconds": 2.0}

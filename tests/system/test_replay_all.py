@@ -22,14 +22,14 @@ from temporalio.testing import WorkflowEnvironment
 from activities.db import create_pool
 from service.codec import ENCODING
 from service.wiring import create_worker
-from tests.keys_support import keys_env
-from tests.test_replay import replayer
-from tests.workflow_support import DEFAULT_POLICY
+from testkit.harness import DEFAULT_POLICY
+from testkit.keys import keys_env
+from testkit.paths import TESTS
+from testkit.replay import replayer
 from workflows.case import CaseWorkflow
 from workflows.digest import DigestWorkflow
 from workflows.opening import OpeningWorkflow
 
-TESTS = Path(__file__).resolve().parent
 FILES = sorted(p for folder in TESTS.glob("histories*") for p in folder.glob("**/*.json"))
 WORKFLOWS = (CaseWorkflow, OpeningWorkflow, DigestWorkflow)
 FETCH = TESTS.parent / "scripts" / "fetch_histories.py"

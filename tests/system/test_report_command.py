@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from reports.charts import CHARTS
-from tests.core_support import ROOT
-from tests.report_world import HOME, World, world_fixture
+from testkit.report_world import HOME, World, world_fixture
+from testkit.samples import ROOT
 
 world = world_fixture()
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import asyncpg
 
-from tests.core_support import CPH
-from tests.report_world import HOME, OTHER, World, at, world_fixture
+from testkit.report_world import HOME, OTHER, World, at, world_fixture
+from testkit.samples import CPH
 
 FULL_PATH = "JOB_GOAL_TALK > CV_READINESS > HANDOVER > MATCHING > PLACEMENT"
 REOPENED_PATH = "JOB_GOAL_TALK > CV_READINESS > HANDOVER > CV_READINESS > HANDOVER > MATCHING"

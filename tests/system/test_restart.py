@@ -5,7 +5,7 @@ pure core says, no failed workflow and no failed workflow task."""
 
 import re
 
-from tests.script_support import figure, run_script
+from testkit.scripts import figure, run_script
 
 STOPS = r"(\d+) \((\d+) during the ingest\)"
 

@@ -1,7 +1,7 @@
 """The scale benchmark, small: cases opened in timed steps on the real stack, escalations
 under load written once each; figures only (the aims are for the long run by hand)."""
 
-from tests.script_support import figure, run_script
+from testkit.scripts import figure, run_script
 
 
 def test_cases_open_in_steps_and_every_escalation_is_written_once() -> None:

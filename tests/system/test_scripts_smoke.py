@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.script_support import figure, run_script
+from testkit.scripts import figure, run_script
 
 NUMBER = r"\d+(?:\.\d+)?"
 

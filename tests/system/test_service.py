@@ -28,7 +28,7 @@ from temporalio.testing import WorkflowEnvironment
 from service.config import REPO_ROOT, load_settings
 from service.postgres import MIGRATIONS_DIR, migrate
 from service.temporal import list_search_attributes, register_search_attributes
-from tests.support import create_database, drop_database, require_executable, table_names
+from testkit.common import create_database, drop_database, require_executable, table_names
 from workflows.search_attributes import ALL
 
 CASE_TABLES = {"case_event", "case_projection", "outbox", "refused_event"}

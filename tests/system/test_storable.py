@@ -15,8 +15,8 @@ from core.events import DATA_MODELS, JobGoal
 from core.intake import RefusedEvent, parse_any
 from core.opening_events import OPENING_DATA_MODELS
 from core.storable import MAX_CHARS, text_problem
-from tests.core_support import raw, valid_data
-from tests.opening_support import opening_data
+from testkit.openings import opening_data
+from testkit.samples import raw, valid_data
 
 DAY = date(2026, 11, 23)
 # Every control character, both ends of the surrogates, and text a caseworker writes.

@@ -26,8 +26,8 @@ import pytest
 
 from reports.whatif.charts import CHARTS
 from reports.whatif.cli import HTML_NAME
-from tests.core_support import CPH, ROOT
-from tests.workflow_support import DEFAULT_POLICY
+from testkit.harness import DEFAULT_POLICY
+from testkit.samples import CPH, ROOT
 
 CASE = "K-2026-whatif"
 OPENED = datetime(2026, 1, 5, 9, tzinfo=CPH)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,14 +27,11 @@ from reports.whatif.exact import (
 )
 from reports.whatif.replay import policies_of, replay_case
 from reports.whatif.source import load_events
-from service.config import REPO_ROOT
 from service.door import ingest
-from tests.workflow_support import DEFAULT_POLICY, eventually, open_harness
+from testkit.harness import DEFAULT_POLICY, eventually, open_harness
+from testkit.rig.expectation import replay
+from testkit.rig.year import generate_year
 from workflows.messages import workflow_id
-
-sys.path.insert(0, str(REPO_ROOT / "bench"))
-from generate import replay
-from year import generate_year
 
 CASES = 36
 # A case whose clock would fire while the test runs could differ between the worker's

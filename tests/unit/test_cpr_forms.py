@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +15,11 @@ from core.intake import RefusedEvent, parse_any
 from core.places import municipality_reason
 from service.redact import redact
 from service.served import served_municipalities
-from tests.core_support import raw
-from tests.cpr_forms import SEPARATORS, cpr_digits, every_form, id_forms
+from testkit.cpr_forms import SEPARATORS, cpr_digits, every_form, id_forms
+from testkit.paths import TESTS
+from testkit.samples import raw
 
-CLEAR = Path(__file__).parent / "data" / "cpr_clear.txt"
+CLEAR = TESTS / "data" / "cpr_clear.txt"
 DIGITS = "0102031234"
 # The writings the attack got through (finding 1), each must now be caught.
 FOUND = [

@@ -19,8 +19,9 @@ import pytest
 import yaml
 
 from service.wiring import GRACEFUL_SHUTDOWN
+from testkit.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 COMPOSE = DEPLOY / "docker-compose.yml"

@@ -18,7 +18,7 @@ from core.durations import (
 )
 from core.policy import PolicyBook
 from core.stages import Stage
-from tests.core_support import CPH, POLICIES, UTC, local
+from testkit.samples import CPH, POLICIES, UTC, local
 
 
 def utc(text: str) -> datetime:

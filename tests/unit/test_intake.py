@@ -8,7 +8,7 @@ import pytest
 
 from core.events import DATA_MODELS, CaseResumed, Event, MatchProposed
 from core.intake import Refusal, RefusedEvent, parse_event
-from tests.core_support import raw, sample, sample_lines, valid_data
+from testkit.samples import raw, sample, sample_lines, valid_data
 
 OCCURRED = "2026-11-23T09:30:00+01:00"
 ALL_TYPES = sorted(DATA_MODELS)

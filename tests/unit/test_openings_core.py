@@ -11,8 +11,8 @@ from core.opening_events import OpeningEvent, OpeningRegistered
 from core.opening_process import decide_opening, next_opening_wakeup, project_opening
 from core.opening_state import OpeningMessage, OpeningState, SuggestCandidates
 from core.opening_words import describe_opening
-from tests.core_support import CPH, SAMPLE, local, policy, raw
-from tests.opening_support import opening_data
+from testkit.openings import opening_data
+from testkit.samples import CPH, SAMPLE, local, policy, raw
 
 OPENING = "O-2026-0042"
 AT = "2026-11-23T09:30:00+01:00"

@@ -17,7 +17,7 @@ from core.intake import parse_event
 from core.process import decide
 from core.stages import Stage
 from core.state import CaseState, LogEvent, RecordRefusal, SendMessage
-from tests.core_support import (
+from testkit.samples import (
     CASE,
     UTC,
     Case,

@@ -22,7 +22,7 @@ from core.policy import Policy
 from core.process import decide
 from core.stages import Stage
 from core.state import CaseState, Decision, Effect, LogEvent, RecordRefusal, SendMessage
-from tests.core_support import CASE, policy
+from testkit.samples import CASE, policy
 
 # The policies under test, each with the time unit its deadlines are counted in.
 POLICIES: dict[str, tuple[Policy, timedelta]] = {

@@ -4,7 +4,6 @@ and a live-fed case under the replay escalates on time, reminder after reminder.
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime
 
 from core.intake import parse_event
@@ -12,11 +11,8 @@ from core.policy import load_policy_book
 from reports.data import Period
 from reports.whatif.figures import figures
 from reports.whatif.replay import Logged, policies_of, replay_case
-from service.config import REPO_ROOT
-from tests.workflow_support import DEFAULT_POLICY
-
-sys.path.insert(0, str(REPO_ROOT / "bench"))
-from year import generate_year
+from testkit.harness import DEFAULT_POLICY
+from testkit.rig.year import generate_year
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 

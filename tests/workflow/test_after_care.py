@@ -10,8 +10,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.durations import end_of_day
 from core.stages import Stage
-from tests.core_support import CONSULTANT, CPH
-from tests.workflow_support import Harness, key, open_harness, reach
+from testkit.harness import Harness, key, open_harness, reach
+from testkit.samples import CONSULTANT, CPH
 
 
 @pytest.fixture

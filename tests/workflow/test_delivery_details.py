@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from core.delivery import KEPT, Deliveries, DeliveryNews
 from core.describe import delivery_line
 from core.messages import when
-from tests.workflow_support import (
+from testkit.harness import (
     CONTINUED_AS_NEW,
     Harness,
     eventually,

@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.events import Event
 from core.intake import RefusedEvent, contract_refusals, parse_event
-from tests.workflow_support import Harness, open_harness
+from testkit.harness import Harness, open_harness
 from workflows.messages import EVENT_SIGNAL, SUBMIT_UPDATE, Delivery, Receipt
 
 CPR = "010190-1234"  # a real date: CPR-like

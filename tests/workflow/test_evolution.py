@@ -17,8 +17,8 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.client import WorkflowHistory
 
     from activities.names import SUGGEST_OPENINGS
-    from tests.test_replay import history, replayer
-    from tests.workflow_support import HISTORIES
+    from testkit.harness import HISTORIES
+    from testkit.replay import history, replayer
     from workflows.case import CaseWorkflow
     from workflows.messages import CaseInput, CaseResult
 

@@ -10,9 +10,10 @@ from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from service.wiring import PASSTHROUGH
+from testkit.paths import TESTS
 from workflows.opening import OpeningWorkflow
 
-HISTORIES = Path(__file__).resolve().parent / "histories_openings"
+HISTORIES = TESTS / "histories_openings"
 FILES = sorted(HISTORIES.glob("**/*.json"))
 
 

@@ -16,14 +16,11 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     import pytest
     from temporalio.client import WorkflowHistory
-    from temporalio.contrib.pydantic import pydantic_data_converter
-    from temporalio.worker import Replayer
-    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
     from activities.names import LOAD_POLICY
     from core.policy import Policy
-    from service.wiring import PASSTHROUGH
-    from tests.workflow_support import HISTORIES, history_files
+    from testkit.harness import HISTORIES, history_files
+    from testkit.replay import history, replayer
     from workflows.case import CaseWorkflow
     from workflows.messages import CaseInput, CaseResult
 
@@ -38,21 +35,6 @@ SCENARIOS = {
     "continue_as_new.run1",
     "closed_case",
 }
-
-
-def replayer(*workflows: type) -> Replayer:
-    """Replays as the worker runs: same data converter, same sandbox settings."""
-    return Replayer(
-        workflows=list(workflows or [CaseWorkflow]),
-        data_converter=pydantic_data_converter,
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        ),
-    )
-
-
-def history(path: Path) -> WorkflowHistory:
-    return WorkflowHistory.from_json(f"case-{path.stem}", path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4"])

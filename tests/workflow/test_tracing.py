@@ -21,8 +21,8 @@ from service.config import Settings
 from service.door import send
 from service.tracing import TracingUnavailable, tracing_interceptors
 from service.wiring import create_worker
-from tests.keys_support import CONVERTER
-from tests.workflow_support import DEFAULT_POLICY, build_event, eventually, new_case_id
+from testkit.harness import DEFAULT_POLICY, build_event, eventually, new_case_id
+from testkit.keys import CONVERTER
 
 
 def test_tracing_is_off_unless_asked_for() -> None:

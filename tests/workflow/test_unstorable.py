@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflow_support import Harness, open_harness
+from testkit.harness import Harness, open_harness
 from workflows.case import CaseWorkflow
 from workflows.messages import CaseInput, Delivery
 

@@ -34,8 +34,7 @@ from core.stages import Stage
 from core.state import CaseState
 from service.door import CLOSED, confirm, deliver
 from service.wiring import PASSTHROUGH
-from tests.core_support import CONSULTANT, CPH, OWNER
-from tests.workflow_support import (
+from testkit.harness import (
     CONTINUED_AS_NEW,
     Harness,
     build_event,
@@ -46,6 +45,7 @@ from tests.workflow_support import (
     reach,
     write_policy,
 )
+from testkit.samples import CONSULTANT, CPH, OWNER
 from workflows import search_attributes as sa
 from workflows.case import CaseWorkflow
 from workflows.messages import (

@@ -18,14 +18,14 @@ from temporalio.testing import WorkflowEnvironment
 from core.stages import Stage
 from service.door import ingest
 from service.wiring import create_worker
-from tests.core_support import OPENING, SAMPLE
-from tests.workflow_support import (
+from testkit.harness import (
     DEFAULT_POLICY,
     CaseRun,
     Harness,
     open_harness,
     reach,
 )
+from testkit.samples import OPENING, SAMPLE
 from workflows.case import CaseWorkflow
 from workflows.messages import EVENT_SIGNAL, CaseInput, CaseResult, Delivery, Receipt
 
