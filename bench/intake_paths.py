@@ -38,7 +38,8 @@ from core.intake import parse_event
 from service.door import send
 from service.exit import run_main
 from testkit.rig.generate import generate
-from testkit.rig.stack import gather_limited, interruptible, local_stack
+from testkit.rig.stack import local_stack
+from testkit.rig.tasks import gather_limited, interruptible
 from workflows.case import CaseWorkflow
 from workflows.messages import SUBMIT_UPDATE, CaseInput, Delivery, Receipt, workflow_id
 

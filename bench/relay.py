@@ -46,7 +46,8 @@ from service.relay.send import headers
 from testkit.relay import SECRET, insert_messages, receivers_file
 from testkit.rig.catalogue import run_tag
 from testkit.rig.generate import generate
-from testkit.rig.stack import LocalStack, local_stack, until
+from testkit.rig.stack import LocalStack, local_stack
+from testkit.rig.tasks import until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -48,7 +48,8 @@ from service.exit import run_main
 from service.served import served_municipalities
 from testkit.rig.catalogue import MUNICIPALITIES, case_opened, run_tag
 from testkit.rig.costs import cpu_seconds
-from testkit.rig.stack import Child, interruptible, local_stack, until
+from testkit.rig.stack import Child, local_stack
+from testkit.rig.tasks import run_interruptible, until
 from testkit.rig.verdict import load, verdict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -290,13 +291,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    status = await interruptible(scale(args), "scale")
-    return 130 if status is None else status
-
-
 def main() -> int:
-    return asyncio.run(main_async(parse_args()))
+    return run_interruptible(scale(parse_args()), "scale")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ from reports.data import TZ, Period
 from service.door import ingest
 from service.exit import run_main
 from service.postgres import start_embedded, with_database
-from testkit.rig.stack import fresh_database, local_stack, until
+from testkit.rig.stack import fresh_database, local_stack
+from testkit.rig.tasks import until
 from testkit.rig.verdict import verdict
 from testkit.rig.year import RATES, Year, generate_year
 

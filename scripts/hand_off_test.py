@@ -38,9 +38,10 @@ from core.opening_state import OpeningState
 from core.state import CaseState
 from service.door import confirm, deliver_any, send
 from service.exit import run_main
-from testkit.harness import build_event, new_case_id
+from testkit.builders import build_event, new_case_id
 from testkit.openings import opening_event
-from testkit.rig.stack import Child, LocalStack, interruptible, local_stack, until
+from testkit.rig.stack import Child, LocalStack, local_stack
+from testkit.rig.tasks import interruptible, until
 from workflows.messages import workflow_id
 from workflows.opening_messages import opening_workflow_id
 

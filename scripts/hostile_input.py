@@ -44,7 +44,8 @@ from service.exit import run_main
 from testkit.rig.hostile_doors import Findings, check_database, check_histories, direct, http_door
 from testkit.rig.hostile_events import HostileBatch, Item, hostile_batch
 from testkit.rig.hostile_search import search_logs, search_tables, search_workflows
-from testkit.rig.stack import Child, LocalStack, interruptible, local_stack, until
+from testkit.rig.stack import Child, LocalStack, local_stack
+from testkit.rig.tasks import run_interruptible, until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,13 +182,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    status = await interruptible(hostile(args), "hostile input")
-    return 130 if status is None else status
-
-
 def main() -> int:
-    return asyncio.run(main_async(parse_args()))
+    return run_interruptible(hostile(parse_args()), "hostile input")
 
 
 if __name__ == "__main__":

@@ -29,15 +29,9 @@ from core.delivery import DeliveryNews
 from core.durations import end_of_day
 from core.stages import Stage
 from service.exit import run_main
-from testkit.harness import (
-    DEFAULT_POLICY,
-    HISTORIES,
-    CaseRun,
-    Harness,
-    open_harness,
-    reach,
-    write_policy,
-)
+from testkit.builders import DEFAULT_POLICY, HISTORIES, write_policy
+from testkit.case_run import CaseRun, reach
+from testkit.harness import Harness, open_harness
 from testkit.recording import on_database, on_test_server, write_checked
 from workflows.case import CaseWorkflow
 from workflows.messages import DELIVERY_SIGNAL, CaseInput

@@ -20,7 +20,8 @@ from temporalio.testing import WorkflowEnvironment
 from core.durations import end_of_day
 from core.stages import Stage
 from service.exit import run_main
-from testkit.harness import Harness, open_harness, reach
+from testkit.case_run import reach
+from testkit.harness import Harness, open_harness
 from testkit.openings import OpeningRun
 from testkit.recording import on_database, on_test_server, write_checked
 from testkit.samples import CPH

@@ -20,7 +20,7 @@ from core.intake import RefusedEvent, parse_event
 from service.auth import parse_secrets, signature
 from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, DoorConfig, build_app
 from service.wiring import create_worker
-from testkit.harness import DEFAULT_POLICY, new_case_id
+from testkit.builders import DEFAULT_POLICY, new_case_id
 from testkit.samples import CPH, valid_data
 
 TOKEN = "case-system-token-0123456789"

@@ -10,8 +10,11 @@ from core.intake import parse_any
 from core.opening_events import OpeningEvent
 from core.opening_state import OpeningState
 from service.door import send
-from testkit.harness import Description, Harness, describe, eventually, new_case_id
+from testkit.builders import new_case_id
+from testkit.describe import Description, describe
+from testkit.harness import Harness
 from testkit.samples import CPH, MUNICIPALITY
+from testkit.waiting import eventually
 from workflows import search_attributes as sa
 from workflows.messages import Receipt
 from workflows.opening import OpeningWorkflow

@@ -45,10 +45,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from service.door import ingest
+from testkit.builders import new_case_id, write_policy
 from testkit.common import CASE_TABLES
-from testkit.harness import eventually, new_case_id, open_harness, write_policy
+from testkit.harness import open_harness
 from testkit.openings import opening_data
 from testkit.samples import CPH, raw
+from testkit.waiting import eventually
 from workflows.messages import workflow_id
 from workflows.opening_messages import opening_workflow_id
 

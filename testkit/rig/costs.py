@@ -19,7 +19,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from testkit.paths import REPO_ROOT
-from testkit.rig.stack import gather_limited
+from testkit.rig.tasks import gather_limited
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

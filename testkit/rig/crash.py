@@ -41,7 +41,8 @@ from testkit.rig import relay_chaos
 from testkit.rig.expectation import replay
 from testkit.rig.generate import generate
 from testkit.rig.openings_check import check_openings, expected_openings, opening_lines
-from testkit.rig.stack import POLICY, Child, LocalStack, interruptible, local_stack, until
+from testkit.rig.stack import POLICY, Child, LocalStack, local_stack
+from testkit.rig.tasks import interruptible, until
 from testkit.rig.verify import Run, check_database, check_workflows, print_result, settled
 
 Fault = tuple[str, Callable[[], Awaitable[None]]]

@@ -23,7 +23,7 @@ from service.door import ingest
 from service.http_door import too_deep
 from testkit.rig.catalogue import TZ, case_opened
 from testkit.rig.hostile_events import HostileBatch, Item, oracle
-from testkit.rig.stack import gather_limited
+from testkit.rig.tasks import gather_limited
 from testkit.rig.verdict import verdict
 from workflows.messages import (
     EVENT_SIGNAL,

@@ -22,7 +22,7 @@ from core.cpr import contains_cpr, find_cpr
 from service.codec import EncryptionCodec
 from service.keys import KeyRing
 from testkit.rig.hostile_doors import Findings
-from testkit.rig.stack import gather_limited
+from testkit.rig.tasks import gather_limited
 
 # History events that record what a client sent, before the workflow judged it.
 SENT_AS_IS = ("WORKFLOW_EXECUTION_SIGNALED", "WORKFLOW_EXECUTION_UPDATE_ADMITTED",

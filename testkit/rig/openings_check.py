@@ -19,7 +19,7 @@ from core.opening_state import CASE_EVENTS_FOR_OPENINGS, OpeningState
 from core.policy import PolicyBook
 from testkit.rig.catalogue import MUNICIPALITIES
 from testkit.rig.expectation import Batch, Expectation
-from testkit.rig.stack import until
+from testkit.rig.tasks import until
 from workflows.opening_messages import opening_workflow_id
 
 STALE = "O-gone"  # the generator's opening that Trappebro never held

@@ -23,7 +23,8 @@ import asyncpg
 
 from service.devstack import free_port
 from testkit.relay import receivers_file
-from testkit.rig.stack import Child, LocalStack, until
+from testkit.rig.stack import Child, LocalStack
+from testkit.rig.tasks import until
 from testkit.rig.verify import Run
 
 Fault = tuple[str, Callable[[], Awaitable[None]]]

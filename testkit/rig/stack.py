@@ -17,7 +17,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
@@ -247,40 +247,6 @@ async def local_stack(
         await stack.close()
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-async def until(check: Callable[[], Awaitable[bool]], limit: float, every: float = 1.0) -> bool:
-    deadline = time.monotonic() + limit
-    while not await check():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(every)
-    return True
-
-
-async def gather_limited(n: int, jobs: list[Awaitable[T]]) -> list[T]:
-    gate = asyncio.Semaphore(n)
-
-    async def one(job: Awaitable[T]) -> T:
-        async with gate:
-            return await job
-
-    return await asyncio.gather(*(one(j) for j in jobs))
-
-
-async def interruptible(work: Awaitable[T], what: str) -> T | None:
-    """Await `work`; SIGTERM (a test runner's timeout) or Ctrl-C cancels it, and the
-    cancellation stops the children on its way out. None when interrupted."""
-    task = asyncio.current_task()
-    assert task is not None
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)
-    try:
-        return await work
-    except asyncio.CancelledError:
-        print(f"{what} interrupted; children stopped", file=sys.stderr)
-        return None
 
 
 async def fresh_database(pg_dir: Path) -> tuple[EmbeddedPostgres, str]:

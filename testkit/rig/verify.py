@@ -31,7 +31,7 @@ from reports.whatif.exact import (
 )
 from service.door import IngestReport
 from testkit.rig.expectation import Batch, Expectation
-from testkit.rig.stack import gather_limited, until
+from testkit.rig.tasks import gather_limited, until
 from testkit.rig.verdict import verdict
 from workflows.messages import workflow_id
 

@@ -34,7 +34,8 @@ from core.digest import local_day
 from service.config import DEV_KEY_FILE, REPO_ROOT
 from service.schedules import ensure_digest_schedule
 from service.wiring import create_worker
-from testkit.harness import DEFAULT_POLICY, eventually
+from testkit.builders import DEFAULT_POLICY
+from testkit.waiting import eventually
 from workflows.digest import DigestWorkflow
 from workflows.digest_messages import DIGEST_SCHEDULE_ID, DIGEST_TIMEZONE, DigestResult
 

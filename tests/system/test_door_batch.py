@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from temporalio.testing import WorkflowEnvironment
 
 from service.door import ingest
-from testkit.harness import new_case_id, open_harness
+from testkit.builders import new_case_id
+from testkit.harness import open_harness
 from testkit.samples import CPH, raw
 
 SERVER_LIMIT = 10  # receipt updates in flight on one workflow (the server's default)

@@ -5,7 +5,7 @@ opening hears of each exactly once."""
 
 from temporalio.api.enums.v1 import EventType
 
-from testkit.harness import HISTORIES
+from testkit.builders import HISTORIES
 from testkit.replay import history
 from testkit.scripts import figure, run_script
 

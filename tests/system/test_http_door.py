@@ -20,9 +20,9 @@ from service.auth import FUTURE_SKEW
 from service.config import REPO_ROOT
 from service.door import ingest
 from service.http_door import SIGNATURE_HEADER, TIMESTAMP_HEADER, DoorConfig
+from testkit.builders import new_case_id
 from testkit.common import free_port
 from testkit.door import CONFIG, TOKEN, Door, event, open_door, signed_headers
-from testkit.harness import new_case_id
 from testkit.keys import keys_env
 from testkit.samples import sample_lines
 

@@ -19,10 +19,13 @@ from temporalio.testing import WorkflowEnvironment
 from core.durations import end_of_day
 from core.stages import Stage
 from service.door import ingest
-from testkit.harness import Harness, eventually, new_case_id, open_harness, reach
+from testkit.builders import new_case_id
+from testkit.case_run import reach
+from testkit.harness import Harness, open_harness
 from testkit.keys import keys_env
 from testkit.openings import OpeningRun, opening_data, opening_event
 from testkit.samples import CONSULTANT, CPH, ROOT, SAMPLE
+from testkit.waiting import eventually
 from workflows import search_attributes as sa
 
 CS_LEAD = "teamleder-virksomhedsservice"

@@ -25,10 +25,11 @@ from temporalio.testing import WorkflowEnvironment
 from service.door import send
 from service.metrics import EXPORTED
 from service.postgres import migrate
+from testkit.builders import build_event, new_case_id, write_policy
 from testkit.common import create_database, drop_database
-from testkit.harness import build_event, eventually, new_case_id, write_policy
 from testkit.ops import WorkerProcess, running_worker
 from testkit.paths import REPO_ROOT
+from testkit.waiting import eventually
 from workflows.digest_messages import DIGEST_WORKFLOW, DigestResult
 from workflows.messages import Delivery
 

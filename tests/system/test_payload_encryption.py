@@ -34,14 +34,9 @@ from service.door import send
 from service.keys import KeyRing, KeyRingError, generate, parse_keys
 from service.temporal import MissingPayloadKey, service_converter
 from service.wiring import PASSTHROUGH, create_worker
-from testkit.harness import (
-    DEFAULT_POLICY,
-    CaseRun,
-    build_event,
-    history_files,
-    new_case_id,
-    open_harness,
-)
+from testkit.builders import DEFAULT_POLICY, build_event, history_files, new_case_id
+from testkit.case_run import CaseRun
+from testkit.harness import open_harness
 from testkit.keys import CONVERTER, KEYS
 from testkit.samples import CPH
 from workflows.case import CaseWorkflow

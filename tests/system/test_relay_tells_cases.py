@@ -26,10 +26,13 @@ from service.relay.feed import add_feed
 from service.relay.notify import CaseNotifier, made
 from service.relay.receiver import Answer, Receiver
 from service.relay.relay import Relay
+from testkit.builders import write_policy
+from testkit.case_run import CaseRun, key
 from testkit.door import CONFIG, TOKEN
-from testkit.harness import CaseRun, Harness, eventually, key, open_harness, write_policy
+from testkit.harness import Harness, open_harness
 from testkit.ops import worker_env
 from testkit.relay import SECRET, insert_messages, port, receivers_file, receiving, states
+from testkit.waiting import eventually
 from tests.workflow.test_delivery_details import current_details
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.db import create_pool
 from service.codec import ENCODING
 from service.wiring import create_worker
-from testkit.harness import DEFAULT_POLICY
+from testkit.builders import DEFAULT_POLICY
 from testkit.keys import keys_env
 from testkit.paths import TESTS
 from testkit.replay import replayer

@@ -26,7 +26,7 @@ import pytest
 
 from reports.whatif.charts import CHARTS
 from reports.whatif.cli import HTML_NAME
-from testkit.harness import DEFAULT_POLICY
+from testkit.builders import DEFAULT_POLICY
 from testkit.samples import CPH, ROOT
 
 CASE = "K-2026-whatif"

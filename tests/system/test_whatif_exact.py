@@ -28,9 +28,11 @@ from reports.whatif.exact import (
 from reports.whatif.replay import policies_of, replay_case
 from reports.whatif.source import load_events
 from service.door import ingest
-from testkit.harness import DEFAULT_POLICY, eventually, open_harness
+from testkit.builders import DEFAULT_POLICY
+from testkit.harness import open_harness
 from testkit.rig.expectation import replay
 from testkit.rig.year import generate_year
+from testkit.waiting import eventually
 from workflows.messages import workflow_id
 
 CASES = 36

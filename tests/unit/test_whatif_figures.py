@@ -11,7 +11,7 @@ from core.policy import load_policy_book
 from reports.data import Period
 from reports.whatif.figures import figures
 from reports.whatif.replay import Logged, policies_of, replay_case
-from testkit.harness import DEFAULT_POLICY
+from testkit.builders import DEFAULT_POLICY
 from testkit.rig.year import generate_year
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)

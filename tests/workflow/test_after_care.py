@@ -10,7 +10,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.durations import end_of_day
 from core.stages import Stage
-from testkit.harness import Harness, key, open_harness, reach
+from testkit.case_run import key, reach
+from testkit.harness import Harness, open_harness
 from testkit.samples import CONSULTANT, CPH
 
 

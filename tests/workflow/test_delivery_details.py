@@ -14,14 +14,11 @@ from temporalio.testing import WorkflowEnvironment
 from core.delivery import KEPT, Deliveries, DeliveryNews
 from core.describe import delivery_line
 from core.messages import when
-from testkit.harness import (
-    CONTINUED_AS_NEW,
-    Harness,
-    eventually,
-    key,
-    open_harness,
-    write_policy,
-)
+from testkit.builders import write_policy
+from testkit.case_run import key
+from testkit.describe import CONTINUED_AS_NEW
+from testkit.harness import Harness, open_harness
+from testkit.waiting import eventually
 from workflows.messages import DELIVERY_SIGNAL, CaseInput
 
 CPH = "Europe/Copenhagen"

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.client import WorkflowHistory
 
     from activities.names import SUGGEST_OPENINGS
-    from testkit.harness import HISTORIES
+    from testkit.builders import HISTORIES
     from testkit.replay import history, replayer
     from workflows.case import CaseWorkflow
     from workflows.messages import CaseInput, CaseResult

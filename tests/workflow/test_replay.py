@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.names import LOAD_POLICY
     from core.policy import Policy
-    from testkit.harness import HISTORIES, history_files
+    from testkit.builders import HISTORIES, history_files
     from testkit.replay import history, replayer
     from workflows.case import CaseWorkflow
     from workflows.messages import CaseInput, CaseResult

@@ -21,8 +21,9 @@ from service.config import Settings
 from service.door import send
 from service.tracing import TracingUnavailable, tracing_interceptors
 from service.wiring import create_worker
-from testkit.harness import DEFAULT_POLICY, build_event, eventually, new_case_id
+from testkit.builders import DEFAULT_POLICY, build_event, new_case_id
 from testkit.keys import CONVERTER
+from testkit.waiting import eventually
 
 
 def test_tracing_is_off_unless_asked_for() -> None:

@@ -34,17 +34,10 @@ from core.stages import Stage
 from core.state import CaseState
 from service.door import CLOSED, confirm, deliver
 from service.wiring import PASSTHROUGH
-from testkit.harness import (
-    CONTINUED_AS_NEW,
-    Harness,
-    build_event,
-    key,
-    levels,
-    new_case_id,
-    open_harness,
-    reach,
-    write_policy,
-)
+from testkit.builders import build_event, new_case_id, write_policy
+from testkit.case_run import key, levels, reach
+from testkit.describe import CONTINUED_AS_NEW
+from testkit.harness import Harness, open_harness
 from testkit.samples import CONSULTANT, CPH, OWNER
 from workflows import search_attributes as sa
 from workflows.case import CaseWorkflow

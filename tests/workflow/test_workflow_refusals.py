@@ -18,13 +18,9 @@ from temporalio.testing import WorkflowEnvironment
 from core.stages import Stage
 from service.door import ingest
 from service.wiring import create_worker
-from testkit.harness import (
-    DEFAULT_POLICY,
-    CaseRun,
-    Harness,
-    open_harness,
-    reach,
-)
+from testkit.builders import DEFAULT_POLICY
+from testkit.case_run import CaseRun, reach
+from testkit.harness import Harness, open_harness
 from testkit.samples import OPENING, SAMPLE
 from workflows.case import CaseWorkflow
 from workflows.messages import EVENT_SIGNAL, CaseInput, CaseResult, Delivery, Receipt
