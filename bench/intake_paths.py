@@ -8,7 +8,7 @@
 (b) update-with-start: the `submit` update, starting the case if it is not running, in
     one call (`Client.execute_update_with_start_workflow`).
 
-A real dev server, PostgreSQL and `worker.py` (scripts/stack.py). Each round sends a fresh
+A real dev server, PostgreSQL and `worker.py` (testkit/rig/stack.py). Each round sends a fresh
 generated batch (bench/generate.py) through (a) and another through (b), one case's events
 one after another and `--concurrency` cases at once, and times each until every event is
 answered. Prints events per second of each path per round and the ratio (b)/(a).

@@ -5,7 +5,7 @@
   python bench/scale.py --cases 10000           # about ten minutes
   python bench/scale.py --cases 600 --step 200 --latency-cases 20 --no-targets   # CI
 
-Starts a dev server, PostgreSQL and `worker.py` (scripts/stack.py) and opens `--cases`
+Starts a dev server, PostgreSQL and `worker.py` (testkit/rig/stack.py) and opens `--cases`
 cases (one `case_opened` each, through `service.door.ingest`), in steps of `--step`, each
 step timed until case_event holds every event of it. It prints the ingest rate of every step,
 so how the cost grows with the number of open cases shows: the rate of the first step (at

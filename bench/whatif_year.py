@@ -8,7 +8,7 @@ deadlines against policies/default.toml.
 The year's case_event rows are written as the workers write them for a backlog sent at
 once (scripts/feed_year.py): each case's events through the pure core at one workflow
 time, each LogEvent as activities/store.py writes it. That takes seconds where feeding
-the real service takes many minutes; tests/test_whatif_exact.py shows the replay of real
+the real service takes many minutes; tests/system/test_whatif_exact.py shows the replay of real
 workflow output is exact. PostgreSQL is embedded in --pg-dir (database `year` made
 afresh, as scripts/feed_year.py does) or DATABASE_URL.
 """

@@ -2,7 +2,7 @@
 PostgreSQL is stopped for a minute, the Temporal dev server is restarted on its database
 file, the outbox relay is SIGKILLed and the webhook receiver is down for 30 s, each at a
 random moment; then every case is checked against the pure core, and every outbox row
-must have reached the receiver (scripts/relay_chaos.py).
+must have reached the receiver (testkit/rig/relay_chaos.py).
 
   python scripts/chaos_test.py                          # 1,000 cases, about 8 minutes
   python scripts/chaos_test.py --cases 60 --kills 1 --pg-stop 10 --seed 7   # the CI version

@@ -4,7 +4,7 @@ whatever happens to the door that sent it (issue "Nothing lost between workflows
   python scripts/hand_off_test.py                 # freeze 20 s, door patience 5 s
   python scripts/hand_off_test.py --freeze 60 --patience 10
 
-On a real dev server, PostgreSQL and `worker.py` (scripts/stack.py), with an opening and a
+On a real dev server, PostgreSQL and `worker.py` (testkit/rig/stack.py), with an opening and a
 case in MATCHING:
 1. `starter.py ingest` sends `match_proposed`, is held still (SIGSTOP) the moment its
    signal is in the case's history, and SIGKILLed once the case has accepted it: it never

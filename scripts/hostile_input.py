@@ -5,7 +5,7 @@ straight to a case workflow (the `submit` update and the `event` signal).
   python scripts/hostile_input.py --events 1200 --seed 7  # the CI version
 
 Starts a dev server, PostgreSQL, `worker.py` and `python -m service.http_door` as child
-processes (scripts/stack.py), generates the items (scripts/hostile_events.py: malformed,
+processes (testkit/rig/stack.py), generates the items (testkit/rig/hostile_events.py: malformed,
 oversized, CPR-bearing, duplicated, out of order, and valid events between them) and sends
 them: the first set as a JSON Lines file to `starter.py ingest`, a second set to the HTTP
 door (batches of up to 100 objects; what cannot sit in a batch, such as bytes that are not
@@ -19,7 +19,7 @@ JSON, goes alone), and the hostile objects among them straight to a running case
 - nothing accepted that the contract refuses: no receipt says accepted for such an item,
   and every row in case_event passes intake again; no CPR-like number in any table, any
   workflow id or search attribute, any payload (raw and decrypted) or any log line
-  (scripts/hostile_search.py);
+  (testkit/rig/hostile_search.py);
 - no workflow failed and no workflow task failed (every history scanned).
 
 Prints the counts and PASS or FAIL (exit 1).

@@ -3,7 +3,7 @@
     python scripts/record_opening_histories.py      # into tests/histories_openings/v1
 
 Like scripts/record_histories.py (same servers, same production worker), for openings:
-`tests/test_opening_replay.py` replays every file under tests/histories_openings/. Each
+`tests/workflow/test_opening_replay.py` replays every file under tests/histories_openings/. Each
 history written is replayed at once on the current workflow: PASS, or FAIL and exit 1.
 """
 

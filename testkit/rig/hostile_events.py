@@ -9,7 +9,7 @@ Kinds, each drawn at random from a valid event:
 - oversized: strings of 1-200 KB, lists of thousands of items, numbers of 5,000 digits,
   nesting 40-400 levels deep; a few over the HTTP door's body limit (1 MiB);
 - CPR-bearing: a CPR number (a real date and four digits) written any way
-  (tests/cpr_forms.py: every separator class, every digit script, invisible characters
+  (testkit/cpr_forms.py: every separator class, every digit script, invisible characters
   inside) in any string, a key, a list, an unknown field, or inside an id (case_id,
   event_id, opening_id, owner, team, consultant);
 - duplicated: a valid event sent again, byte for byte, or with its fields reordered;

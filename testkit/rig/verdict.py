@@ -1,5 +1,5 @@
 """How every proving script (scripts/, bench/) ends: its figures, one to a line, each failure,
-then PASS or FAIL alone on the last line (tests/script_support.py reads them back)."""
+then PASS or FAIL alone on the last line (testkit/scripts.py reads them back)."""
 
 from __future__ import annotations
 

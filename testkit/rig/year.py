@@ -30,7 +30,7 @@ in calendar days, with events on weekdays between 08:00 and 15:45:
 - drop-out: closed in JOB_GOAL_TALK 5 %, CV_READINESS 8 %, HANDOVER 1 %, MATCHING 15 %,
   PLACEMENT 8 % of cases, a lognormal median 12 days into that stage, with an outcome
   plausible there (education, flex job, back to sick leave, moved, ...);
-- openings: bench/year_openings.py.
+- openings: testkit/rig/year_openings.py.
 
 One proposal in five names a registered opening of the case's municipality still open
 then; the others, and those when none is open, name a job outside Trappebro. A placement

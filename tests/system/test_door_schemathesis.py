@@ -1,7 +1,7 @@
 """The HTTP door against its own /openapi.json, fuzzed by Schemathesis (CI's short form):
 no answer is a 5xx, and every answer's status, content type and body match the spec.
 
-The door runs in-process with a real worker (tests/door_support.py); Schemathesis calls it
+The door runs in-process with a real worker (testkit/door.py); Schemathesis calls it
 over a real socket from a thread, so the event loop serving it stays free."""
 
 from __future__ import annotations

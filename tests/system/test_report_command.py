@@ -1,5 +1,5 @@
 """`starter.py report` as a child process on the hand-worked world of
-tests/report_world.py: the terminal tables, the four PNGs and one self-contained HTML page
+testkit/report_world.py: the terminal tables, the four PNGs and one self-contained HTML page
 with those PNGs and the figures test_report_views.py checks in the views."""
 
 from __future__ import annotations

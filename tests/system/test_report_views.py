@@ -1,6 +1,6 @@
 """The reporting views on a real PostgreSQL, filled by real cases on the time-skipping
 server through the real door; every expected figure is worked out by hand from the world
-in tests/report_world.py (its docstring has the dates)."""
+in testkit/report_world.py (its docstring has the dates)."""
 
 from __future__ import annotations
 
