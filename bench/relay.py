@@ -32,7 +32,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-# bench/ and scripts/ import each other by file name, as bench/throughput.py explains.
 import aiohttp
 import asyncpg
 from temporalio.client import Client

@@ -35,8 +35,6 @@ import sys
 import time
 from typing import Any
 
-# bench/ and scripts/ are folders of scripts, not packages: they import each other by file
-# name (as mypy maps them), with the repository root for the service's own packages.
 import asyncpg
 
 from service.exit import run_main

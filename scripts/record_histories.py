@@ -6,10 +6,10 @@
 Runs representative cases on the Temporal time-skipping test server with the production
 worker and a real PostgreSQL (DATABASE_URL, or an embedded server in a temporary folder),
 and writes each workflow's history as JSON (`<scenario>.json`; a case that continued as new
-also gets `<scenario>.run1.json` for the run that ended by continuing). `tests/workflow/test_replay.py`
-replays every file under tests/histories/: record a new folder when the workflow changes
-on purpose, and keep the old ones, because running cases still carry those histories. Each
-history written is replayed at once on the current workflow: PASS, or FAIL and exit 1.
+also gets `<scenario>.run1.json` for the run that ended by continuing).
+`tests/workflow/test_replay.py` replays every file under tests/histories/: record a new
+folder when the workflow changes on purpose, and keep the old ones, because running cases
+still carry those histories. Each history written is replayed at once on the current workflow: PASS, or FAIL and exit 1.
 """
 
 from __future__ import annotations

@@ -29,8 +29,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-# bench/ and scripts/ are folders of scripts, not packages: they import each other by file
-# name (as mypy maps them), with the repository root for the service's own packages.
 import asyncpg
 
 from core.policy import load_policy_book

@@ -1,9 +1,8 @@
 """Every benchmark and proof script that CI does not run elsewhere, at a smoke size (seconds),
 as its own process: it must exit 0 with PASS and print its figures, so a crash or a script
 that rots fails CI. The chaos, crash, restart, scale and hostile-input scripts have their
-own tests (test_chaos.py, test_crash.py, ...); testkit/rig/minimal.py, testkit/rig/year_cases.py and
-testkit/rig/year_openings.py are modules the throughput and year scripts run, as testkit/rig/verify.py
-and scripts/hostile_*.py are for the crash and hostile-input scripts. Not here:
+own tests (test_chaos.py, test_crash.py, ...); what the scripts share (testkit/rig) runs
+inside them. Not here:
 scripts/fetch_histories.py, which reads a running dev server (test_replay_all.py runs it)."""
 
 from __future__ import annotations
