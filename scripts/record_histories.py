@@ -9,7 +9,8 @@ and writes each workflow's history as JSON (`<scenario>.json`; a case that conti
 also gets `<scenario>.run1.json` for the run that ended by continuing).
 `tests/workflow/test_replay.py` replays every file under tests/histories/: record a new
 folder when the workflow changes on purpose, and keep the old ones, because running cases
-still carry those histories. Each history written is replayed at once on the current workflow: PASS, or FAIL and exit 1.
+still carry those histories. Each history written is replayed at once on the current
+workflow: PASS, or FAIL and exit 1.
 """
 
 from __future__ import annotations
