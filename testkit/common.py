@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
 import sys
+import textwrap
 import uuid
 from asyncio.subprocess import Process
 from collections.abc import AsyncIterator
@@ -34,6 +37,7 @@ __all__ = [
     "drop_database",
     "free_port",
     "require_executable",
+    "run_python",
     "table_names",
     "wait_for_log",
 ]
@@ -100,3 +104,16 @@ async def worker_process(env: dict[str, str], log: Path) -> AsyncIterator[Proces
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 60)
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` (dedented) in a child Python at the repository root: output captured."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=60,
+    )

@@ -1,11 +1,11 @@
 """Payload encryption, end to end: a case on a real server leaves no citizen field in clear
 in its history, reads back whole with the keys, survives a key rotation mid-case, and the
-histories recorded before encryption still replay on the encrypting worker."""
+histories recorded before encryption still replay on the encrypting worker (the codec and
+the key ring on their own: tests/unit/test_codec.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import os
 import subprocess
@@ -29,10 +29,9 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.db import create_pool
 from core.stages import Stage
 from service.codec import ENCODING, KEY_ID, EncryptionCodec, UndecryptablePayload, data_converter
-from service.config import DEV_KEY_FILE, REPO_ROOT, Settings
+from service.config import DEV_KEY_FILE, REPO_ROOT
 from service.door import send
-from service.keys import KeyRing, KeyRingError, generate, parse_keys
-from service.temporal import MissingPayloadKey, service_converter
+from service.keys import KeyRing, generate
 from service.wiring import PASSTHROUGH, create_worker
 from testkit.builders import DEFAULT_POLICY, build_event, history_files, new_case_id
 from testkit.case_run import CaseRun
@@ -201,63 +200,6 @@ async def test_histories_recorded_in_clear_replay_on_the_encrypting_worker(path:
     history = WorkflowHistory.from_json(f"case-{path.stem}", text)
     result = await _replayer(CONVERTER).replay_workflow(history)
     assert result.replay_failure is None
-
-
-# --- the codec and the key ring on their own ----------------------------------------------
-
-
-def _payload(text: str) -> Payload:
-    return Payload(metadata={"encoding": b"json/plain"}, data=text.encode())
-
-
-async def test_codec_round_trip_and_plain_payloads_pass() -> None:
-    codec = EncryptionCodec(KEYS)
-    sealed = await codec.encode([_payload(GOAL)])
-    assert GOAL.encode() not in sealed[0].SerializeToString()
-    assert await codec.decode(sealed) == [_payload(GOAL)]
-    assert await codec.decode([_payload("old, plain")]) == [_payload("old, plain")]
-
-
-async def test_tampered_or_relabelled_payloads_are_refused() -> None:
-    ring = KEYS.with_new_key("other")
-    codec = EncryptionCodec(ring)
-    (sealed,) = await codec.encode([_payload(GOAL)])
-    flipped = Payload(metadata=sealed.metadata, data=sealed.data[:-1] + b"\x00")
-    relabelled = Payload(
-        metadata={**sealed.metadata, KEY_ID: KEYS.current_id.encode()}, data=sealed.data
-    )
-    for bad in (flipped, relabelled):
-        with pytest.raises(UndecryptablePayload, match="fails its check"):
-            await codec.decode([bad])
-
-
-def test_key_ring_text_round_trip_and_refusals() -> None:
-    ring = generate("a").with_new_key("b")
-    assert parse_keys(ring.to_text(), "x") == ring
-    assert parse_keys("# comment\n" + ",".join(ring.to_text().split()), "x") == ring
-    short = base64.b64encode(b"k" * 16).decode()
-    for text, why in [
-        ("", "no keys"),
-        ("nokey", "must be <id>"),
-        (f"a:{short}", "32 bytes"),
-        ("a:!!!", "not base64"),
-        (ring.to_text() + ring.to_text(), "unique"),
-    ]:
-        with pytest.raises(KeyRingError, match=why) as caught:
-            parse_keys(text, "TRAPPEBRO_PAYLOAD_KEYS")
-        assert base64.b64encode(ring.keys[0][1]).decode() not in str(caught.value)
-
-
-def test_no_key_is_refused_unless_plain_payloads_are_chosen() -> None:
-    with pytest.raises(MissingPayloadKey, match="TRAPPEBRO_PAYLOAD_KEYS"):
-        service_converter(Settings())
-    assert service_converter(Settings(plaintext_payloads=True)) is pydantic_data_converter
-    assert service_converter(Settings(payload_keys=KEYS)).payload_codec is not None
-
-
-def test_the_fixtures_encrypt() -> None:
-    # Every other workflow test runs with the codec too: the fixtures' clients carry it.
-    assert isinstance(CONVERTER.payload_codec, EncryptionCodec)
 
 
 @pytest.mark.skipif(DEV_KEY_FILE.exists(), reason="a local dev key file is present")

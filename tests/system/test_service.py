@@ -1,10 +1,10 @@
 """The service plumbing against real servers: migrations on PostgreSQL, search attribute
-registration on both Temporal servers, settings, logging and the process exit."""
+registration on both Temporal servers, the process exit after Temporal (settings and logging:
+tests/unit/test_settings.py, tests/unit/test_logs_and_exit.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -25,10 +25,16 @@ from temporalio.common import (
 )
 from temporalio.testing import WorkflowEnvironment
 
-from service.config import REPO_ROOT, load_settings
+from service.config import REPO_ROOT
 from service.postgres import MIGRATIONS_DIR, migrate
 from service.temporal import list_search_attributes, register_search_attributes
-from testkit.common import create_database, drop_database, require_executable, table_names
+from testkit.common import (
+    create_database,
+    drop_database,
+    require_executable,
+    run_python,
+    table_names,
+)
 from workflows.search_attributes import ALL
 
 CASE_TABLES = {"case_event", "case_projection", "outbox", "refused_event"}
@@ -169,151 +175,14 @@ async def test_wrong_search_attribute_type_is_refused(dev_env: WorkflowEnvironme
         await register_search_attributes(dev_env.client, [clash])
 
 
-# --- settings ----------------------------------------------------------------------------
-
-
-def _env(**values: str) -> dict[str, str]:
-    # No HOME: envconfig must not read a developer's own Temporal profile file.
-    return {"TEMPORAL_CONFIG_FILE": str(REPO_ROOT / "no-such-temporal.toml"), **values}
-
-
-def test_settings_defaults() -> None:
-    settings = load_settings(_env())
-    assert settings.temporal_address == "localhost:7233"
-    assert settings.temporal_namespace == "default"
-    assert settings.task_queue == "trappebro-cases"
-    assert settings.database_url is None
-    assert settings.policy_path == REPO_ROOT / "policies" / "default.toml"
-    assert settings.log_level == "INFO"
-    assert settings.db_pool_max == 10
-    assert settings.temporal_connect_config() == {
-        "target_host": "localhost:7233",
-        "namespace": "default",
-    }
-
-
-def test_settings_from_environment(tmp_path: Path) -> None:
-    settings = load_settings(
-        _env(
-            TEMPORAL_ADDRESS="temporal.example:7233",
-            TEMPORAL_NAMESPACE="jobcentre",
-            TEMPORAL_API_KEY="secret",
-            TRAPPEBRO_TASK_QUEUE="q",
-            DATABASE_URL="postgresql://u@db/x",
-            TRAPPEBRO_POLICY="policies/demo.toml",
-            LOG_LEVEL="debug",
-            TRAPPEBRO_DB_POOL_MAX="3",
-        )
-    )
-    config = settings.temporal_connect_config()
-    assert config["target_host"] == "temporal.example:7233"
-    assert config["namespace"] == "jobcentre"
-    assert config["api_key"] == "secret"
-    assert config["tls"] is True  # an API key implies TLS
-    assert settings.task_queue == "q"
-    assert settings.database_url == "postgresql://u@db/x"
-    assert settings.policy_path == REPO_ROOT / "policies" / "demo.toml"
-    assert settings.log_level == "DEBUG"
-    assert settings.db_pool_max == 3
-    absolute = tmp_path / "p.toml"
-    assert load_settings(_env(TRAPPEBRO_POLICY=str(absolute))).policy_path == absolute
-    assert load_settings(_env(DATABASE_URL="")).database_url is None
-
-
-def test_settings_profile_file(tmp_path: Path) -> None:
-    profile = tmp_path / "temporal.toml"
-    profile.write_text('[profile.prod]\naddress = "prod:7233"\nnamespace = "prodns"\n')
-    settings = load_settings({"TEMPORAL_CONFIG_FILE": str(profile), "TEMPORAL_PROFILE": "prod"})
-    assert (settings.temporal_address, settings.temporal_namespace) == ("prod:7233", "prodns")
-
-
-@pytest.mark.parametrize(
-    "name, value",
-    [("LOG_LEVEL", "LOUD"), ("TRAPPEBRO_DB_POOL_MAX", "many"), ("TRAPPEBRO_DB_POOL_MAX", "0")],
-)
-def test_settings_refuse_bad_values(name: str, value: str) -> None:
-    with pytest.raises(ValueError, match=name):
-        load_settings(_env(**{name: value}))
-
-
-# --- logging and exit (in child processes: both change process-wide state) ---------------
-
-
-def _python(code: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=60,
-    )
-
-
-def test_logging_writes_json_lines_once() -> None:
-    result = _python(
-        """
-        import logging, structlog
-        from service.logs import configure_logging
-        configure_logging("INFO")
-        configure_logging("INFO")  # idempotent: still one line per record
-        structlog.contextvars.bind_contextvars(case_id="case-1")
-        structlog.get_logger("svc").info("hello", n=1)
-        logging.getLogger("lib").warning("from %s", "stdlib")
-        logging.getLogger("lib").debug("hidden")
-        """
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == ""
-    lines = [json.loads(line) for line in result.stderr.splitlines()]
-    assert [line["event"] for line in lines] == ["hello", "from stdlib"]
-    assert [line["level"] for line in lines] == ["info", "warning"]
-    for line in lines:
-        assert line["case_id"] == "case-1"
-        assert line["timestamp"].endswith("Z")
-    assert lines[0]["n"] == 1
-
-
-@pytest.mark.parametrize(
-    "body, status, stderr",
-    [
-        ("return 0", 0, ""),
-        ("return 3", 3, ""),
-        ("return None", 0, ""),
-        ("return 256", 1, ""),  # would wrap to 0 in the OS
-        ("sys.exit()", 0, ""),
-        ("sys.exit(4)", 4, ""),
-        ("sys.exit('bye')", 1, "bye"),
-        ("raise ValueError('boom')", 1, "ValueError: boom"),
-        ("raise KeyboardInterrupt", 130, ""),
-    ],
-)
-def test_run_main_status(body: str, status: int, stderr: str) -> None:
-    result = _python(
-        f"""
-        import sys
-        from service.exit import run_main
-        def main():
-            print("output kept", end="")  # piped, so block-buffered: hard_exit must flush
-            {body}
-        run_main(main)
-        """
-    )
-    assert result.returncode == status, result.stderr
-    assert result.stdout == "output kept"
-    assert stderr in result.stderr
-    if "Error" in stderr:
-        assert "Traceback (most recent call last)" in result.stderr
-    else:
-        assert "Traceback" not in result.stderr
+# --- the process exit (in child processes: it changes process-wide state) -------------
 
 
 def test_hard_exit_after_temporal_keeps_status() -> None:
     # The case the module exists for: a process that used the Temporal SDK must still end
     # with its own status, not the finalisation abort (134).
     for code in (0, 5):
-        result = _python(
+        result = run_python(
             f"""
             import asyncio
             from temporalio.testing import WorkflowEnvironment
