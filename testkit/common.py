@@ -10,8 +10,8 @@ import sys
 import textwrap
 import uuid
 from asyncio.subprocess import Process
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -33,6 +33,7 @@ CASE_TABLES = (
 )
 
 __all__ = [
+    "child_process",
     "create_database",
     "drop_database",
     "free_port",
@@ -90,20 +91,27 @@ async def wait_for_log(log: Path, text: str, proc: Process, limit: float = 20.0)
 
 
 @asynccontextmanager
-async def worker_process(env: dict[str, str], log: Path) -> AsyncIterator[Process]:
-    """worker.py with its output in ``log``, once it has started; SIGTERM when the block
-    ends, waiting for its exit (its status is then ``returncode``)."""
+async def child_process(
+    args: Sequence[str], env: dict[str, str], log: Path, ready: str
+) -> AsyncIterator[Process]:
+    """`python *args` at the repository root with its output in ``log``, once it has logged
+    ``ready``; SIGTERM when the block ends, waiting for its exit (then ``returncode``)."""
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "worker.py", cwd=REPO_ROOT, env=env, stdout=out, stderr=out
+            sys.executable, *args, cwd=REPO_ROOT, env=env, stdout=out, stderr=out
         )
     try:
-        await wait_for_log(log, "worker started", proc)
+        await wait_for_log(log, ready, proc)
         yield proc
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 60)
+
+
+def worker_process(env: dict[str, str], log: Path) -> AbstractAsyncContextManager[Process]:
+    """worker.py, once it has started (child_process)."""
+    return child_process(["worker.py"], env, log, "worker started")
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:

@@ -6,8 +6,6 @@ import asyncio
 import base64
 import json
 import os
-import signal
-import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +18,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 
 from service.codec import EncryptionCodec
 from service.codec_server import REFUSED_PLAIN
-from service.config import REPO_ROOT
-from testkit.common import free_port, wait_for_log
+from testkit.common import child_process, free_port
 from testkit.keys import KEYS, keys_env
 
 UI = "http://ui.example:8233"
@@ -53,18 +50,8 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Code
         "TRAPPEBRO_CODEC_PORT": str(port),
         "TRAPPEBRO_CODEC_ENCODERS": "alice",
     }
-    with log.open("wb") as stderr:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "service.codec_server", cwd=REPO_ROOT, env=env, stderr=stderr
-        )
-    codec = CodecServer(f"http://127.0.0.1:{port}", proc, log)
-    try:
-        await wait_for_log(log, "listening", proc)
-        yield codec
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(proc.wait(), 30)
+    async with child_process(["-m", "service.codec_server"], env, log, "listening") as proc:
+        yield CodecServer(f"http://127.0.0.1:{port}", proc, log)
 
 
 async def _sealed(workflow: str | None = None) -> str:
