@@ -8,8 +8,13 @@ scripts/fetch_histories.py, which reads a running dev server (test_replay_all.py
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from testkit.paths import REPO_ROOT
 from testkit.scripts import figure, run_script
 
 NUMBER = r"\d+(?:\.\d+)?"
@@ -19,6 +24,23 @@ def rate(stdout: str, label: str) -> float:
     value = figure(stdout, label)
     assert re.fullmatch(NUMBER, value), f"{label}: {value!r}"
     return float(value)
+
+
+ENTRY_POINTS = sorted(
+    str(path.relative_to(REPO_ROOT)) for folder in ("bench", "scripts")
+    for path in (REPO_ROOT / folder).glob("*.py")
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("script", ENTRY_POINTS)
+def test_every_entry_point_runs_as_a_file(script: str) -> None:
+    """`python bench/x.py` as the docs say, from any folder: what it imports is installed."""
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / script), "--help"],
+        cwd=Path("/"), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:"), result.stdout
 
 
 def test_throughput_sends_both_batches_and_prints_the_ratio() -> None:
