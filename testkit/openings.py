@@ -138,3 +138,24 @@ class OpeningRun:
 
     async def logged(self) -> list[dict[str, Any]]:
         return await self._fetch("SELECT * FROM opening_event WHERE opening_id = $1 ORDER BY seq")
+
+
+OPENING = "O-2026-0042"
+AT = "2026-11-23T09:30:00+01:00"
+
+
+def opening_raw(kind: str, at: str = AT, event_id: str = "o-1", /, **data: Any) -> dict[str, Any]:
+    moment = datetime.fromisoformat(at)
+    return {
+        "event_id": event_id,
+        "opening_id": OPENING,
+        "type": kind,
+        "occurred_at": at,
+        "data": {**opening_data(kind, moment.date()), **data},
+    }
+
+
+def opening(kind: str, at: str = AT, event_id: str = "o-1", /, **data: Any) -> OpeningEvent:
+    event = parse_any(opening_raw(kind, at, event_id, **data))
+    assert isinstance(event, OpeningEvent)
+    return event

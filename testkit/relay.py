@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 from collections.abc import AsyncIterator, Callable
@@ -16,8 +17,11 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from activities.db import create_pool
 from service.devstack import free_port
+from service.relay.config import load_config
 from service.relay.receiver import Receiver
+from service.relay.relay import Relay
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
 
@@ -98,3 +102,22 @@ async def all_in_state(url: str, state: str, count: int) -> bool:
 
 def port() -> int:
     return free_port()
+
+
+FAST = {"first_delay_seconds": 0.05, "max_delay_seconds": 0.2, "timeout_seconds": 0.5}
+
+
+@contextlib.asynccontextmanager
+async def relay(url: str, config: Path, count: int = 1) -> AsyncIterator[list[Relay]]:
+    """``count`` relays in this process, each with its own pool, until the block ends."""
+    pools = [await create_pool(url, 4) for _ in range(count)]
+    relays = [Relay(pool, load_config(config)) for pool in pools]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(r.run(stop)) for r in relays]
+    try:
+        yield relays
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        for pool in pools:
+            await pool.close()

@@ -6,52 +6,31 @@ retry, two relays at once, and a relay SIGKILLed mid-send then started again."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import asyncpg
 import pytest
 
-from activities.db import create_pool
 from service.config import REPO_ROOT
 from service.relay import ops
-from service.relay.config import load_config
 from service.relay.receiver import Answer, Receiver
-from service.relay.relay import Relay
 from testkit.relay import (
+    FAST,
     SECRET,
     all_in_state,
     insert_messages,
     port,
     receivers_file,
     receiving,
+    relay,
     states,
     until,
 )
-
-FAST = {"first_delay_seconds": 0.05, "max_delay_seconds": 0.2, "timeout_seconds": 0.5}
-
-
-@contextlib.asynccontextmanager
-async def relay(url: str, config: Path, count: int = 1) -> AsyncIterator[list[Relay]]:
-    """``count`` relays in this process, each with its own pool, until the block ends."""
-    pools = [await create_pool(url, 4) for _ in range(count)]
-    relays = [Relay(pool, load_config(config)) for pool in pools]
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(r.run(stop)) for r in relays]
-    try:
-        yield relays
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks)
-        for pool in pools:
-            await pool.close()
 
 
 async def test_each_message_arrives_once_signed_and_is_marked_delivered(

@@ -9,15 +9,16 @@ from pathlib import Path
 
 from service.relay.receiver import Receiver
 from testkit.relay import (
+    FAST,
     SECRET,
     insert_messages,
     port,
     receivers_file,
     receiving,
+    relay,
     states,
     until,
 )
-from tests.system.test_relay import FAST, relay
 
 
 async def test_stale_messages_fold_into_one_summary_per_recipient(

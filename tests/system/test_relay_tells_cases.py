@@ -28,12 +28,12 @@ from service.relay.receiver import Answer, Receiver
 from service.relay.relay import Relay
 from testkit.builders import write_policy
 from testkit.case_run import CaseRun, key
+from testkit.describe import current_details
 from testkit.door import CONFIG, TOKEN
 from testkit.harness import Harness, open_harness
 from testkit.ops import worker_env
 from testkit.relay import SECRET, insert_messages, port, receivers_file, receiving, states
 from testkit.waiting import eventually
-from tests.workflow.test_delivery_details import current_details
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 FAST = {"first_delay_seconds": 0.05, "max_delay_seconds": 0.2, "timeout_seconds": 2.0}

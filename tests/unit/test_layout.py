@@ -14,6 +14,8 @@ from testkit.paths import REPO_ROOT
 
 ENTRY_FOLDERS = ("bench", "scripts")
 MAX_LINES = 300
+# Spelt in two parts, so that neither this file nor a grep of the tree finds them here.
+HACKS = ("sys.path" + ".insert(", "noqa" + ": E402")
 
 
 def tracked(pattern: str) -> list[Path]:
@@ -39,7 +41,7 @@ def test_no_file_changes_the_import_path() -> None:
         f"{path.relative_to(REPO_ROOT)}:{number}"
         for path in tracked("*.py")
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if "sys.path.insert(" in line or "noqa: E402" in line
+        if any(hack in line for hack in HACKS)
     ]
     assert not offenders
 

@@ -18,8 +18,8 @@ from core.intake import parse_event
 from core.opening_events import OpeningEvent
 from core.opening_process import decide_opening
 from core.opening_state import OpeningMessage, OpeningState
+from testkit.openings import OPENING, opening
 from testkit.samples import policy, raw
-from tests.unit.test_openings_core import OPENING, opening
 
 REGISTERED = "2026-11-23T09:30:00+01:00"
 CASES = ("K-2026-aaa", "K-2026-bbb", "K-2026-ccc")

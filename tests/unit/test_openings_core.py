@@ -11,28 +11,8 @@ from core.opening_events import OpeningEvent, OpeningRegistered
 from core.opening_process import decide_opening, next_opening_wakeup, project_opening
 from core.opening_state import OpeningMessage, OpeningState, SuggestCandidates
 from core.opening_words import describe_opening
-from testkit.openings import opening_data
+from testkit.openings import AT, OPENING, opening, opening_raw
 from testkit.samples import CPH, SAMPLE, local, policy, raw
-
-OPENING = "O-2026-0042"
-AT = "2026-11-23T09:30:00+01:00"
-
-
-def opening_raw(kind: str, at: str = AT, event_id: str = "o-1", /, **data: Any) -> dict[str, Any]:
-    moment = datetime.fromisoformat(at)
-    return {
-        "event_id": event_id,
-        "opening_id": OPENING,
-        "type": kind,
-        "occurred_at": at,
-        "data": {**opening_data(kind, moment.date()), **data},
-    }
-
-
-def opening(kind: str, at: str = AT, event_id: str = "o-1", /, **data: Any) -> OpeningEvent:
-    event = parse_any(opening_raw(kind, at, event_id, **data))
-    assert isinstance(event, OpeningEvent)
-    return event
 
 
 def refusals(obj: dict[str, Any]) -> list[str]:

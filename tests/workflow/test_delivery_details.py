@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.api.sdk.v1 import WorkflowMetadata
-from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from core.delivery import KEPT, Deliveries, DeliveryNews
@@ -16,7 +14,7 @@ from core.describe import delivery_line
 from core.messages import when
 from testkit.builders import write_policy
 from testkit.case_run import key
-from testkit.describe import CONTINUED_AS_NEW
+from testkit.describe import CONTINUED_AS_NEW, current_details
 from testkit.harness import Harness, open_harness
 from testkit.waiting import eventually
 from workflows.messages import DELIVERY_SIGNAL, CaseInput
@@ -29,12 +27,6 @@ async def hs(ts_env: WorkflowEnvironment, clean_db: str, tmp_path: Path) -> Asyn
     """A second-scale test policy: the job-goal talk is due 100 s after opening."""
     async with open_harness(ts_env, clean_db, write_policy(tmp_path)) as harness:
         yield harness
-
-
-async def current_details(handle: WorkflowHandle[object, object]) -> str:
-    """What the Web UI shows as Current details (the SDK's metadata query)."""
-    meta = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
-    return str(meta.current_details)
 
 
 def news(message_key: str, outcome: str, at: datetime, answer: str = "") -> DeliveryNews:
