@@ -22,8 +22,8 @@ from core.events import JobGoal
 from core.matching import blocking_restrictions
 from core.projection import Projection
 from core.state import StageVisit
+from testkit.rig.catalogue import MUNICIPALITIES
 
-MUNICIPALITIES = ("Lyngby-Taarbæk", "Viborg", "Norddjurs", "Aarhus", "Odense", "Herning")
 # (title, DISCO-08): several share a minor group, so group matches occur.
 OCCUPATIONS = (
     ("Kundeservicemedarbejder", "4222"),
