@@ -10,8 +10,8 @@ from pathlib import Path
 
 from temporalio import activity
 
-from activities import policy_file
 from core.policy import Policy, PolicyBook
+from infrastructure import policy_file
 from workflows.activity_names import LOAD_POLICY
 
 

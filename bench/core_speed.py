@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,8 @@ def earlier(rev: str, lines_file: Path, now: datetime, repeat: int, no_gc: bool)
             capture_output=True,
             text=True,
             check=True,
+            # Before the installed checkout on the path, so `core` is the earlier commit's.
+            env={**os.environ, "PYTHONPATH": folder},
         )
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
         return result
@@ -115,13 +118,11 @@ def main() -> int:
     parser.add_argument("--lines", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--now", type=datetime.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.measure_in is not None:  # the earlier commit's tree, first on the path
-        sys.path.insert(0, str(args.measure_in))
+    if args.measure_in is not None:  # the earlier commit's tree, first on the path (PYTHONPATH)
         print(json.dumps(measure(args.lines, args.now, args.repeat, args.no_gc)))
         return 0
-    for path in (_ROOT / "bench", _ROOT):
-        sys.path.insert(0, str(path))
-    from year import generate_year
+    # Imported here: the earlier tree's run must load no module of this one's core.
+    from testkit.rig.year import generate_year
 
     now = datetime.now(UTC)
     year = generate_year(1, args.scale, now)

@@ -8,7 +8,7 @@
 (b) update-with-start: the `submit` update, starting the case if it is not running, in
     one call (`Client.execute_update_with_start_workflow`).
 
-A real dev server, PostgreSQL and `worker.py` (scripts/stack.py). Each round sends a fresh
+A real dev server, PostgreSQL and `worker.py` (testkit/rig/stack.py). Each round sends a fresh
 generated batch (bench/generate.py) through (a) and another through (b), one case's events
 one after another and `--concurrency` cases at once, and times each until every event is
 answered. Prints events per second of each path per round and the ratio (b)/(a).
@@ -25,28 +25,26 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-from generate import generate  # noqa: E402
-from stack import gather_limited, interruptible, local_stack  # noqa: E402
-from temporalio.client import (  # noqa: E402
+from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy  # noqa: E402
-from temporalio.service import RPCError  # noqa: E402
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.service import RPCError
 
-from core.case.events import Event  # noqa: E402
-from core.intake import parse_event  # noqa: E402
-from doors.ingest import send  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from workflows.case import CaseWorkflow  # noqa: E402
-from workflows.case_payloads import SUBMIT_UPDATE, CaseInput, Delivery, workflow_id  # noqa: E402
-from workflows.payloads import Receipt  # noqa: E402
+from core.case.events import Event
+from core.intake import parse_event
+from doors.ingest import send
+from infrastructure.exit import run_main
+from testkit.rig.generate import generate
+from testkit.rig.stack import local_stack
+from testkit.rig.tasks import gather_limited, interruptible
+from workflows.case import CaseWorkflow
+from workflows.case_payloads import SUBMIT_UPDATE, CaseInput, Delivery, workflow_id
+from workflows.payloads import Receipt
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")  # digits could form a CPR-like id
 Path_ = Callable[[Client, str, Event], Awaitable[Receipt]]

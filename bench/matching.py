@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -25,31 +24,28 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
+import asyncpg
 
-import asyncpg  # noqa: E402
-from verdict import load, verdict  # noqa: E402
-
-from activities.matching import (  # noqa: E402
+from activities.matching import (
     CANDIDATES_SQL,
     MAX_SUGGESTIONS,
     OPENINGS_SQL,
     candidates_for_opening,
     openings_for_case,
 )
-from infrastructure.config import load_settings  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from infrastructure.postgres import migrate, start_embedded  # noqa: E402
-from tests.matching_data import (  # noqa: E402
+from infrastructure.config import load_settings
+from infrastructure.exit import run_main
+from infrastructure.postgres import migrate, start_embedded
+from testkit.common import create_database, drop_database
+from testkit.matching_data import (
     generate_cases,
     generate_openings,
     insert,
     projection_of,
 )
-from tests.support import create_database, drop_database  # noqa: E402
+from testkit.rig.verdict import load, verdict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -32,25 +32,23 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
+import asyncpg
+from temporalio.client import Client
+
+from devstack.parts import free_port
+from doors.ingest import ingest
+from infrastructure.exit import run_main
+from outbox.config import Receiver
+from outbox.event import body
+from outbox.send import headers
+from testkit.relay import SECRET, insert_messages, receivers_file
+from testkit.rig.catalogue import run_tag
+from testkit.rig.generate import generate
+from testkit.rig.stack import LocalStack, local_stack
+from testkit.rig.tasks import until
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# bench/ and scripts/ import each other by file name, as bench/throughput.py explains.
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-import aiohttp  # noqa: E402
-import asyncpg  # noqa: E402
-from generate import generate, run_tag  # noqa: E402
-from stack import LocalStack, local_stack, until  # noqa: E402
-from temporalio.client import Client  # noqa: E402
-
-from devstack.parts import free_port  # noqa: E402
-from doors.ingest import ingest  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from outbox.config import Receiver  # noqa: E402
-from outbox.event import body  # noqa: E402
-from outbox.send import headers  # noqa: E402
-from tests.relay_support import SECRET, insert_messages, receivers_file  # noqa: E402
 
 BATCH = 200
 CONCURRENCY = 64

@@ -5,7 +5,7 @@
   python bench/scale.py --cases 10000           # about ten minutes
   python bench/scale.py --cases 600 --step 200 --latency-cases 20 --no-targets   # CI
 
-Starts a dev server, PostgreSQL and `worker.py` (scripts/stack.py) and opens `--cases`
+Starts a dev server, PostgreSQL and `worker.py` (testkit/rig/stack.py) and opens `--cases`
 cases (one `case_opened` each, through `doors.ingest.ingest`), in steps of `--step`, each
 step timed until case_event holds every event of it. It prints the ingest rate of every step,
 so how the cost grows with the number of open cases shows: the rate of the first step (at
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import sys
@@ -41,21 +40,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+from temporalio.client import Client
+
+from doors.ingest import IngestReport, ingest
+from infrastructure.exit import run_main
+from infrastructure.served import served_municipalities
+from testkit.rig.catalogue import MUNICIPALITIES, case_opened, run_tag
+from testkit.rig.costs import cpu_seconds
+from testkit.rig.stack import Child, local_stack
+from testkit.rig.tasks import run_interruptible, until
+from testkit.rig.verdict import load, verdict
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-import asyncpg  # noqa: E402
-from costs import cpu_seconds  # noqa: E402
-from generate import MUNICIPALITIES, TZ, run_tag  # noqa: E402
-from stack import Child, interruptible, local_stack, until  # noqa: E402
-from temporalio.client import Client  # noqa: E402
-from verdict import load, verdict  # noqa: E402
-
-from doors.ingest import IngestReport, ingest  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from infrastructure.served import served_municipalities  # noqa: E402
 
 LATENCY_MUNICIPALITY = "Latency"
 # The demo policy's deadlines for one municipality: level 1, 2, 3 at 10, 20, 30 s.
@@ -70,21 +67,6 @@ repeat_after = "1 hours"
 """
 LEVELS = 3
 GIB = 1 << 30
-
-
-def case_opened(case_id: str, number: int, municipality: str, at: datetime) -> str:
-    day = at.astimezone(TZ).date()
-    data = {
-        "municipality": municipality,
-        "owner": f"sb-{number % 40 + 1:02d}",
-        "team": f"sygedagpenge-{number % 4 + 1}",
-        "sick_listed_on": (day - timedelta(days=30 + number % 60)).isoformat(),
-        "employment_ended_on": (day - timedelta(days=number % 20)).isoformat(),
-    }
-    when = at.astimezone(TZ).isoformat(timespec="seconds")
-    raw = {"event_id": f"open-{case_id}", "case_id": case_id, "type": "case_opened",
-           "occurred_at": when, "data": data}  # fmt: skip
-    return json.dumps(raw, ensure_ascii=False)
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -309,13 +291,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    status = await interruptible(scale(args), "scale")
-    return 130 if status is None else status
-
-
 def main() -> int:
-    return asyncio.run(main_async(parse_args()))
+    return run_interruptible(scale(parse_args()), "scale")
 
 
 if __name__ == "__main__":

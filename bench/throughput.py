@@ -6,14 +6,14 @@
   python bench/throughput.py --cases 20 --concurrency 4 --no-targets   # the smoke run (CI)
 
 One run starts a Temporal dev server (free ports), a real PostgreSQL (embedded in a temporary
-folder, or DATABASE_URL) and, per phase, a worker as a SUBPROCESS of this script (built by
-`composition.create_worker`, as worker.py builds it), then measures:
+folder, or DATABASE_URL) and, per phase, a worker as a SUBPROCESS (testkit/rig/phase_worker.py,
+built by `composition.create_worker` as worker.py builds it), then measures:
 
-(a) case events per second end to end: a generated batch (bench/generate.py) sent with
+(a) case events per second end to end: a generated batch (testkit/rig/generate.py) sent with
     `doors.ingest.ingest` (signal-with-start and a receipt per event, `--concurrency` cases
     in flight), timed from the start of the ingest until case_event holds every accepted
     event (written in the same transaction as case_projection);
-(b) the baseline (bench/minimal.py): as many minimal workflows as (a) sent lines, each
+(b) the baseline (testkit/rig/minimal.py): as many minimal workflows as (a) sent lines, each
     signal-with-start, one activity writing one row through an asyncpg pool, a 1 s timer;
     `--concurrency` senders; timed from the first send until every row is written.
 
@@ -31,282 +31,20 @@ import argparse
 import asyncio
 import json
 import os
-import random
-import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# bench/ and scripts/ are folders of scripts, not packages: they import each other by file
-# name (as mypy maps them), with the repository root for the service's own packages.
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
+import asyncpg
 
-import asyncpg  # noqa: E402
-from costs import CpuMeter, ThreadProfiles, cpu_per_unit, history_counts  # noqa: E402
-from generate import generate, replay, run_tag  # noqa: E402
-from minimal import CREATE_TABLE, SIGNAL, TABLE, Hit, MinimalStore, MinimalWorkflow  # noqa: E402
-from stack import (  # noqa: E402
-    POLICY,
-    Child,
-    LocalStack,
-    interruptible,
-    local_stack,
-    until,
-)
-from temporalio.client import Client  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
-from temporalio.worker.workflow_sandbox import (  # noqa: E402
-    SandboxedWorkflowRunner,
-    SandboxRestrictions,
-)
-from verdict import load, verdict  # noqa: E402
+from infrastructure.exit import run_main
+from testkit.rig.minimal import TABLE
+from testkit.rig.phases import phase_cases, phase_minimal
+from testkit.rig.stack import local_stack
+from testkit.rig.tasks import interruptible
+from testkit.rig.verdict import load, verdict
 
-from activities.db import create_pool  # noqa: E402
-from composition import PASSTHROUGH, create_worker  # noqa: E402
-from doors.ingest import IngestReport, ingest  # noqa: E402
-from infrastructure.config import load_settings  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from infrastructure.policy_file import load_policy_book  # noqa: E402
-from infrastructure.temporal import connect  # noqa: E402
-from observability.logs import configure_logging  # noqa: E402
-from workflows.case_payloads import workflow_id  # noqa: E402
-
-HISTORY_SAMPLE = 40
 AIM = 0.8  # case events per second over minimal workflows per second
-
-
-# --- the workers (run as subprocesses of the benchmark) ---------------------------------
-
-
-async def serve(kind: str, ready: Path, profile: Path | None) -> int:
-    """A worker for one phase until SIGTERM; with `profile`, cProfile all its threads."""
-    settings = load_settings()
-    configure_logging(settings.log_level)
-    assert settings.database_url is not None
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    pool = await create_pool(settings.database_url, settings.db_pool_max)
-    client = await connect(settings)
-    if kind == "case":
-        worker = create_worker(client, settings.task_queue, pool, settings.policy_path)
-    else:
-        # The same runner and limits as composition gives the case worker.
-        worker = Worker(
-            client,
-            task_queue=settings.task_queue,
-            workflows=[MinimalWorkflow],
-            activities=[MinimalStore(pool).write_row],
-            workflow_runner=SandboxedWorkflowRunner(
-                restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-            ),
-            max_concurrent_activities=50,
-        )
-    profiles = ThreadProfiles()
-    if profile:
-        profiles.start()
-    async with worker:
-        await asyncio.to_thread(ready.write_text, "ready")
-        await stop.wait()
-    if profile:
-        await asyncio.to_thread(profile.write_text, json.dumps(profiles.summary()))
-    await pool.close()
-    return 0
-
-
-async def start_worker(
-    stack: LocalStack, kind: str, queue: str, profile: Path | None
-) -> tuple[Child, Path]:
-    ready = stack.folder / f"{kind}.ready"
-    command = [sys.executable, str(Path(__file__)), "--serve", kind, "--ready", str(ready)]
-    if profile:
-        command += ["--profile-out", str(profile)]
-    worker = stack.child(f"worker-{kind}")
-    await worker.start(*command, env=stack.worker_env(queue))
-
-    async def up() -> bool:
-        if not worker.running:
-            raise RuntimeError(f"{kind} worker exited:\n{worker.tail()}")
-        return ready.exists()
-
-    if not await until(up, 60, 0.1):
-        raise RuntimeError(f"{kind} worker not ready in 60s")
-    return worker, ready
-
-
-# --- the two phases -----------------------------------------------------------------------
-
-
-async def rows(db: asyncpg.Pool, sql: str, *args: Any) -> Callable[[], Awaitable[int]]:
-    """A row counter; each call borrows its own connection, since the sender's progress poll
-    and the wait for the last row count at the same time (one connection refuses that)."""
-
-    async def count() -> int:
-        return int(await db.fetchval(sql, *args))
-
-    return count
-
-
-async def phase_cases(
-    stack: LocalStack, client: Client, db: asyncpg.Pool, args: argparse.Namespace
-) -> dict[str, Any]:
-    tag = run_tag(random.Random(args.seed))
-    queue = f"bench-case-{tag}"
-    profile = stack.folder / "case-profile.json" if args.profile else None
-    worker, _ = await start_worker(stack, "case", queue, profile)
-    meter = CpuMeter(worker.pid, _server_pid(stack), stack.pg.pid if stack.pg else None)
-    # A few cases first: the worker's first workflow runs import and warm caches.
-    warm = generate(8, args.seed + 1, tag=tag + "w")
-    await ingest(client, queue, warm.lines, args.concurrency)
-    batch = generate(args.cases, args.seed, tag=tag, policy_path=REPO_ROOT / POLICY)
-    expected = replay(batch.lines, load_policy_book(batch.policy_path), batch.now)
-    applied = await rows(db, "SELECT count(*) FROM case_event WHERE case_id LIKE $1", f"K-{tag}-%")
-    before = meter.read()
-    started = time.monotonic()
-    report: IngestReport = await ingest(client, queue, batch.lines, args.concurrency)
-    ingested = time.monotonic() - started
-
-    async def all_applied() -> bool:
-        return await applied() >= report.accepted
-
-    await until(all_applied, 120, 0.05)
-    elapsed = time.monotonic() - started
-    after = meter.read()
-    logged = await applied()
-    await worker.stop(40)
-    sample = [workflow_id(c) for c in batch.case_ids[:HISTORY_SAMPLE]]
-    sampled = set(batch.case_ids[:HISTORY_SAMPLE])
-    sample_lines = sum(json.loads(line)["case_id"] in sampled for line in batch.lines)
-    result: dict[str, Any] = {
-        "cases": len(batch.case_ids),
-        "events sent": batch.events,
-        "accepted": report.accepted,
-        "duplicates": report.duplicate,
-        "refused": len(report.refused),
-        "unconfirmed": len(report.unconfirmed),
-        "accepted, duplicates, refused (pure core)": [
-            expected.accepted,
-            expected.outcomes["duplicate"],
-            expected.outcomes["refused"],
-        ],
-        "case_event rows": logged,
-        "ingest returned after (s)": round(ingested, 2),
-        "all applied after (s)": round(elapsed, 2),
-        "events/s (sent)": round(batch.events / elapsed, 1),
-        "events/s (accepted)": round(report.accepted / elapsed, 1),
-        "CPU ms per event sent": cpu_per_unit(before, after, batch.events),
-        "per event sent (history sample)": await history_counts(client, sample, sample_lines),
-    }
-    if profile and profile.exists():
-        result["worker profile (cProfile, all threads)"] = json.loads(profile.read_text())
-    return result
-
-
-async def phase_minimal(
-    stack: LocalStack, client: Client, db: asyncpg.Pool, args: argparse.Namespace,
-    count: int, window: int,
-) -> dict[str, Any]:  # fmt: skip
-    tag = run_tag(random.Random(args.seed + 2))
-    queue = f"bench-min-{tag}"
-    profile = stack.folder / "minimal-profile.json" if args.profile else None
-    worker, _ = await start_worker(stack, "minimal", queue, profile)
-    meter = CpuMeter(worker.pid, _server_pid(stack), stack.pg.pid if stack.pg else None)
-    await db.execute(CREATE_TABLE)
-    await send_minimal(client, queue, f"w{tag}", 20, args.concurrency)
-    written = await rows(db, f"SELECT count(*) FROM {TABLE} WHERE key LIKE $1", f"m{tag}-%")
-    before = meter.read()
-    started = time.monotonic()
-    await send_minimal(client, queue, f"m{tag}", count, args.concurrency, window, written)
-    sent = time.monotonic() - started
-
-    async def all_written() -> bool:
-        return await written() >= count
-
-    await until(all_written, 120, 0.05)
-    elapsed = time.monotonic() - started
-    after = meter.read()
-    rows_written = await written()
-
-    async def finished() -> int:
-        query = f'WorkflowId STARTS_WITH "min-m{tag}-" AND ExecutionStatus="Completed"'
-        return (await client.count_workflows(query)).count
-
-    async def all_completed() -> bool:
-        return await finished() >= count
-
-    await until(all_completed, 120, 0.2)
-    completed = time.monotonic() - started
-    done = await finished()
-    await worker.stop(40)
-    sample = [f"min-m{tag}-{i}" for i in range(min(HISTORY_SAMPLE, count))]
-    result: dict[str, Any] = {
-        "workflows": count,
-        "rows written, workflows completed": [rows_written, done],
-        "in flight at most (signals not yet written)": window,
-        "sends returned after (s)": round(sent, 2),
-        "all rows written after (s)": round(elapsed, 2),
-        "all completed after (s)": round(completed, 2),
-        "workflows/s (row written)": round(count / elapsed, 1),
-        "CPU ms per workflow": cpu_per_unit(before, after, count),
-        "per workflow (history sample)": await history_counts(client, sample, len(sample)),
-    }
-    if profile and profile.exists():
-        result["worker profile (cProfile, all threads)"] = json.loads(profile.read_text())
-    return result
-
-
-async def send_minimal(
-    client: Client,
-    queue: str,
-    prefix: str,
-    count: int,
-    senders: int,
-    window: int | None = None,
-    written: Callable[[], Awaitable[int]] | None = None,
-) -> None:
-    """`count` workflows by signal-with-start from `senders` coroutines; with `window`, never
-    more than that many sent whose row is not written yet (the door's kind of back-pressure:
-    it holds a case until its events are applied)."""
-    numbers = iter(range(count))
-    progress = {"sent": 0, "written": 0}
-    polled = asyncio.Event()
-
-    async def poll() -> None:
-        assert written is not None
-        while True:
-            progress["written"] = await written()
-            polled.set()
-            await asyncio.sleep(0.02)
-
-    async def sender() -> None:
-        for number in numbers:  # shared: each sender takes the next number
-            while window and progress["sent"] - progress["written"] >= window:
-                polled.clear()
-                await polled.wait()
-            progress["sent"] += 1
-            await client.start_workflow(
-                MinimalWorkflow.run,
-                id=f"min-{prefix}-{number}",
-                task_queue=queue,
-                start_signal=SIGNAL,
-                start_signal_args=[Hit(key=f"{prefix}-{number}", payload="x" * 200)],
-            )
-
-    poller = asyncio.create_task(poll()) if window and written else None
-    try:
-        await asyncio.gather(*(sender() for _ in range(senders)))
-    finally:
-        if poller:
-            poller.cancel()
-
-
-def _server_pid(stack: LocalStack) -> int:
-    assert stack.server is not None
-    return stack.server.pid
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -375,15 +113,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="cProfile the workers (slower)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--no-targets", action="store_true", help="the ratio as a figure only")
-    parser.add_argument("--serve", choices=("case", "minimal"), help=argparse.SUPPRESS)
-    parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    if args.serve:
-        return await serve(args.serve, args.ready, args.profile_out)
     result = await interruptible(bench(args), "benchmark")
     if result is None:
         return 130

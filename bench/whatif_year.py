@@ -8,7 +8,7 @@ deadlines against policies/default.toml.
 The year's case_event rows are written as the workers write them for a backlog sent at
 once (scripts/feed_year.py): each case's events through the pure core at one workflow
 time, each LogEvent as activities/store.py writes it. That takes seconds where feeding
-the real service takes many minutes; tests/test_whatif_exact.py shows the replay of real
+the real service takes many minutes; tests/system/test_whatif_exact.py shows the replay of real
 workflow output is exact. PostgreSQL is embedded in --pg-dir (database `year` made
 afresh, as scripts/feed_year.py does) or DATABASE_URL.
 """
@@ -26,21 +26,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
+
+from activities.store import _LOG_EVENT, _log_row
+from infrastructure.exit import run_main
+from infrastructure.policy_file import load_policy_book
+from infrastructure.postgres import migrate
+from reports.data import TZ
+from testkit.rig.expectation import replay
+from testkit.rig.stack import fresh_database
+from testkit.rig.year import generate_year
+
 _ROOT = Path(__file__).resolve().parent.parent
-for _folder in (_ROOT / "scripts", _ROOT / "bench", _ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-import asyncpg  # noqa: E402
-from feed_year import fresh_database  # noqa: E402
-from generate import replay  # noqa: E402
-from year import generate_year  # noqa: E402
-
-from activities.store import _LOG_EVENT, _log_row  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from infrastructure.policy_file import load_policy_book  # noqa: E402
-from infrastructure.postgres import migrate  # noqa: E402
-from reports.data import TZ  # noqa: E402
 
 DEFAULT_POLICY = _ROOT / "policies" / "default.toml"
 # The change tried: a day less for the company service to answer, a quicker ladder.

@@ -16,11 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
-from pathlib import Path
-
-# Run as a script from a checkout: make the repository root importable.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from infrastructure.config import load_settings
 from infrastructure.exit import run_main

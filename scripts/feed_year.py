@@ -25,39 +25,26 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
+from rich.console import Console
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+from doors.ingest import ingest
+from infrastructure.exit import run_main
+from infrastructure.postgres import start_embedded, with_database
+from reports.cli import HTML_NAME, make_report
+from reports.data import TZ, Period
+from testkit.rig.stack import fresh_database, local_stack
+from testkit.rig.tasks import until
+from testkit.rig.verdict import verdict
+from testkit.rig.year import RATES, Year, generate_year
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-import asyncpg  # noqa: E402
-from rich.console import Console  # noqa: E402
-from stack import local_stack, until  # noqa: E402
-from temporalio.api.taskqueue.v1 import TaskQueue  # noqa: E402
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: E402
-from verdict import verdict  # noqa: E402
-from year import RATES, Year, generate_year  # noqa: E402
-
-from doors.ingest import ingest  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from infrastructure.postgres import EmbeddedPostgres, start_embedded, with_database  # noqa: E402
-from reports.cli import HTML_NAME, make_report  # noqa: E402
-from reports.data import TZ, Period  # noqa: E402
 
 QUEUE = "year-cases"
 SETTLE_LIMIT = 900.0  # seconds
 Figures = dict[str, object]
-
-
-async def fresh_database(pg_dir: Path) -> tuple[EmbeddedPostgres, str]:
-    pg = await asyncio.to_thread(start_embedded, pg_dir)
-    conn = await asyncpg.connect(pg.url("postgres"))
-    try:
-        await conn.execute("DROP DATABASE IF EXISTS year WITH (FORCE)")
-        await conn.execute("CREATE DATABASE year")
-    finally:
-        await conn.close()
-    return pg, with_database(pg.url("postgres"), "year")
 
 
 async def settle(url: str, quiet_for: float) -> bool:

@@ -20,18 +20,16 @@ import re
 import sys
 from pathlib import Path
 
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
+from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import PayloadCodec
+
+from infrastructure.config import load_settings
+from infrastructure.exit import run_main
+from infrastructure.temporal import connect
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from google.protobuf.message import Message  # noqa: E402
-from temporalio.api.common.v1 import Payload  # noqa: E402
-from temporalio.client import Client, WorkflowHistory  # noqa: E402
-from temporalio.converter import PayloadCodec  # noqa: E402
-
-from infrastructure.config import load_settings  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from infrastructure.temporal import connect  # noqa: E402
 
 PAYLOAD = Payload.DESCRIPTOR.full_name
 

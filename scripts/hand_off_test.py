@@ -4,7 +4,7 @@ whatever happens to the door that sent it (issue "Nothing lost between workflows
   python scripts/hand_off_test.py                 # freeze 20 s, door patience 5 s
   python scripts/hand_off_test.py --freeze 60 --patience 10
 
-On a real dev server, PostgreSQL and `worker.py` (scripts/stack.py), with an opening and a
+On a real dev server, PostgreSQL and `worker.py` (testkit/rig/stack.py), with an opening and a
 case in MATCHING:
 1. `starter.py ingest` sends `match_proposed`, is held still (SIGSTOP) the moment its
    signal is in the case's history, and SIGKILLed once the case has accepted it: it never
@@ -30,26 +30,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from core.case.events import Event
+from core.case.state import CaseState
+from core.opening.state import OpeningState
+from doors.ingest import confirm, deliver_any, send
+from infrastructure.exit import run_main
+from testkit.builders import build_event, new_case_id
+from testkit.openings import opening_event
+from testkit.rig.stack import Child, LocalStack, local_stack
+from testkit.rig.tasks import interruptible, until
+from workflows.case_payloads import workflow_id
+from workflows.opening_payloads import opening_workflow_id
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
 
-from stack import Child, LocalStack, interruptible, local_stack, until  # noqa: E402
-from temporalio.api.enums.v1 import EventType  # noqa: E402
-from temporalio.client import Client  # noqa: E402
-
-from core.case.events import Event  # noqa: E402
-from core.case.state import CaseState  # noqa: E402
-from core.opening.state import OpeningState  # noqa: E402
-from doors.ingest import confirm, deliver_any, send  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from tests.opening_support import opening_event  # noqa: E402
-from tests.workflow_support import build_event, new_case_id  # noqa: E402
-from workflows.case_payloads import workflow_id  # noqa: E402
-from workflows.opening_payloads import opening_workflow_id  # noqa: E402
-
-# The steps that bring a new case into MATCHING (as tests.workflow_support.reach does).
+# The steps that bring a new case into MATCHING (as testkit.harness.reach does).
 TO_MATCHING = (
     "case_opened", "job_goal_talk_held", "fit_for_work_declared", "cv_updated", "handover_accepted",
 )  # fmt: skip

@@ -5,7 +5,7 @@ straight to a case workflow (the `submit` update and the `event` signal).
   python scripts/hostile_input.py --events 1200 --seed 7  # the CI version
 
 Starts a dev server, PostgreSQL, `worker.py` and `python -m doors.http` as child
-processes (scripts/stack.py), generates the items (scripts/hostile_events.py: malformed,
+processes (testkit/rig/stack.py), generates the items (testkit/rig/hostile_events.py: malformed,
 oversized, CPR-bearing, duplicated, out of order, and valid events between them) and sends
 them: the first set as a JSON Lines file to `starter.py ingest`, a second set to the HTTP
 door (batches of up to 100 objects; what cannot sit in a batch, such as bytes that are not
@@ -19,7 +19,7 @@ JSON, goes alone), and the hostile objects among them straight to a running case
 - nothing accepted that the contract refuses: no receipt says accepted for such an item,
   and every row in case_event passes intake again; no CPR-like number in any table, any
   workflow id or search attribute, any payload (raw and decrypted) or any log line
-  (scripts/hostile_search.py);
+  (testkit/rig/hostile_search.py);
 - no workflow failed and no workflow task failed (every history scanned).
 
 Prints the counts and PASS or FAIL (exit 1).
@@ -37,19 +37,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import aiohttp
+
+from devstack.parts import free_port
+from infrastructure.exit import run_main
+from testkit.rig.hostile_doors import Findings, check_database, check_histories, direct, http_door
+from testkit.rig.hostile_events import HostileBatch, Item, hostile_batch
+from testkit.rig.hostile_search import search_logs, search_tables, search_workflows
+from testkit.rig.stack import Child, LocalStack, local_stack
+from testkit.rig.tasks import run_interruptible, until
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-for _folder in (REPO_ROOT / "scripts", REPO_ROOT / "bench", REPO_ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-import aiohttp  # noqa: E402
-from hostile_doors import Findings, check_database, check_histories, direct, http_door  # noqa: E402
-from hostile_events import HostileBatch, Item, hostile_batch  # noqa: E402
-from hostile_search import search_logs, search_tables, search_workflows  # noqa: E402
-from stack import Child, LocalStack, interruptible, local_stack, until  # noqa: E402
-
-from devstack.parts import free_port  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
 
 TOKEN = "hostile-input-token-0123456789"
 REFUSAL_LINE = re.compile(r"^line (\d+): (.+?): (.+)$")
@@ -184,13 +182,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    status = await interruptible(hostile(args), "hostile input")
-    return 130 if status is None else status
-
-
 def main() -> int:
-    return asyncio.run(main_async(parse_args()))
+    return run_interruptible(hostile(parse_args()), "hostile input")
 
 
 if __name__ == "__main__":

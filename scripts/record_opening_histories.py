@@ -3,7 +3,7 @@
     python scripts/record_opening_histories.py      # into tests/histories_openings/v1
 
 Like scripts/record_histories.py (same servers, same production worker), for openings:
-`tests/test_opening_replay.py` replays every file under tests/histories_openings/. Each
+`tests/workflow/test_opening_replay.py` replays every file under tests/histories_openings/. Each
 history written is replayed at once on the current workflow: PASS, or FAIL and exit 1.
 """
 
@@ -11,26 +11,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+from temporalio.testing import WorkflowEnvironment
+
+from core.durations import end_of_day
+from core.stages import Stage
+from infrastructure.exit import run_main
+from testkit.case_run import reach
+from testkit.harness import Harness, open_harness
+from testkit.openings import OpeningRun
+from testkit.recording import on_database, on_test_server, write_checked
+from testkit.samples import CPH
+from workflows.opening import OpeningWorkflow
+
 ROOT = Path(__file__).resolve().parent.parent
-for _folder in (ROOT / "scripts", ROOT):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
-
-from record_histories import on_database, on_test_server, write_checked  # noqa: E402
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
-
-from core.durations import end_of_day  # noqa: E402
-from core.stages import Stage  # noqa: E402
-from infrastructure.exit import run_main  # noqa: E402
-from tests.core_support import CPH  # noqa: E402
-from tests.opening_support import OpeningRun  # noqa: E402
-from tests.workflow_support import Harness, open_harness, reach  # noqa: E402
-from workflows.opening import OpeningWorkflow  # noqa: E402
 
 OPENING_HISTORIES = ROOT / "tests" / "histories_openings"
 Scenario = Callable[[Harness, OpeningRun], Awaitable[None]]

@@ -14,14 +14,8 @@ no workflow failed and no workflow task failed. Workflow tasks the stopped worke
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from crash_test import DEFAULTS, main, parse_args
-
 from infrastructure.exit import run_main
+from testkit.rig.crash import DEFAULTS, main, parse_args
 
 RESTART = {**DEFAULTS, "cases": 60, "kills": 0, "terms": 2}
 

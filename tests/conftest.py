@@ -1,6 +1,6 @@
 """Session-wide real servers for the tests: PostgreSQL, the Temporal time-skipping test
 server and the Temporal dev server. No mocks of either: what passes here runs there.
-Both Temporal clients encrypt payloads with the session's own keys (tests/keys_support.py).
+Both Temporal clients encrypt payloads with the session's own keys (testkit/keys.py).
 
 Fixtures:
     pg_admin_url   (session) URL of a maintenance database on a real PostgreSQL server
@@ -26,8 +26,8 @@ from temporalio.testing import WorkflowEnvironment
 from infrastructure.exit import hard_exit
 from infrastructure.postgres import migrate, start_embedded
 from infrastructure.temporal import register_search_attributes
-from tests.keys_support import CONVERTER
-from tests.support import create_database, drop_database, require_executable
+from testkit.common import CASE_TABLES, create_database, drop_database, require_executable
+from testkit.keys import CONVERTER
 from workflows.search_attributes import ALL
 
 # --- process exit ------------------------------------------------------------------------
@@ -54,16 +54,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
-
-CASE_TABLES = (
-    "case_event",
-    "case_projection",
-    "outbox",
-    "refused_event",
-    "opening_event",
-    "opening_projection",
-    "match_suggestion",
-)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""What the tests, bench/ and scripts/ share: sample data, harnesses and the local rig."""

@@ -1,0 +1,1 @@
+"""The local rig bench/ and scripts/ drive: real processes, generated loads, checks, verdicts."""

@@ -1,0 +1,1 @@
+"""The system tier: the dev server, PostgreSQL and real processes."""

@@ -1,0 +1,1 @@
+"""The unit tier: pure logic, no server, seconds."""

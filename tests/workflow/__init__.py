@@ -1,0 +1,1 @@
+"""The workflow tier: workflows on the time-skipping server (and replays of recorded histories)."""
