@@ -13,7 +13,7 @@ import structlog
 from aiohttp import web
 
 from activities.db import create_pool
-from board import signin, views
+from board import keys, signin, views
 from board.config import BoardSettings, load_board_settings
 from board.i18n import LANGUAGES, choose
 from board.leads import load_leads
@@ -32,9 +32,9 @@ log = structlog.get_logger("board")
 async def board_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Language, sign-in and lead, then the page; headers and the CSRF cookie on every answer."""
     asked = request.query.get("lang")
-    request["lang"] = choose(asked, request.cookies.get(LANG_COOKIE),
+    request[keys.LANG] = choose(asked, request.cookies.get(LANG_COOKIE),
                              request.headers.get("Accept-Language"))  # fmt: skip
-    signer: Signer = request.app["signer"]
+    signer: Signer = request.app[keys.SIGNER]
     response = await _guarded(request, handler, signer)
     if asked in LANGUAGES:
         response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, path="/", samesite="Lax")
@@ -51,11 +51,11 @@ async def _guarded(request: web.Request, handler: Handler, signer: Signer) -> we
         if request.path == "/now/version":
             return web.json_response({"signed_in": False}, status=401)
         return signin.redirect("/login", 302)
-    request["viewer"] = viewer
-    lead = request.app["leads"].get(viewer.staff_id)
+    request[keys.VIEWER] = viewer
+    lead = request.app[keys.LEADS].get(viewer.staff_id)
     if lead is None:
         return page(request, "error.html", status=403, reason="no_teams")
-    request["lead"] = lead
+    request[keys.LEAD] = lead
     try:
         return await handler(request)
     except web.HTTPNotFound:
@@ -64,22 +64,21 @@ async def _guarded(request: web.Request, handler: Handler, signer: Signer) -> we
 
 def make_app(settings: BoardSettings, database_url: str) -> web.Application:
     app = web.Application(middlewares=[board_middleware])
-    app["settings"] = settings
-    app["leads"] = load_leads(settings.leads_path)
-    app["signer"] = Signer(settings.secret, settings.session_minutes * 60,
+    app[keys.SETTINGS] = settings
+    app[keys.LEADS] = load_leads(settings.leads_path)
+    app[keys.SIGNER] = Signer(settings.secret, settings.session_minutes * 60,
                            secure=not settings.loopback)  # fmt: skip
-    app["log"] = log
     app.add_routes(signin.routes)
     app.add_routes(views.routes)
     app.router.add_static("/static/", STATIC)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        app["pool"] = await create_pool(database_url, max_size=5)
+        app[keys.POOL] = await create_pool(database_url, max_size=5)
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        app["oidc"] = OidcClient(settings.oidc, http) if settings.oidc else None
+        app[keys.OIDC] = OidcClient(settings.oidc, http) if settings.oidc else None
         yield
         await http.close()
-        pool: asyncpg.Pool = app["pool"]
+        pool: asyncpg.Pool = app[keys.POOL]
         await pool.close()
 
     app.cleanup_ctx.append(resources)

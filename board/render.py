@@ -13,7 +13,7 @@ from aiohttp import web
 from babel.dates import format_datetime, format_timedelta
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from board import words
+from board import keys, words
 from board.i18n import translations
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -61,14 +61,14 @@ def _ago(value: datetime | date | None, lang: str) -> str:
 
 
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-    lang: str = request["lang"]
+    lang: str = request[keys.LANG]
     env = environment(lang)
     html = env.get_template(template).render(
         lang=lang,
         path=request.path,
-        csrf=request.app["signer"].csrf_token(request),
-        viewer=request.get("viewer"),
-        lead=request.get("lead"),
+        csrf=request.app[keys.SIGNER].csrf_token(request),
+        viewer=request.get(keys.VIEWER),
+        lead=request.get(keys.LEAD),
         **context,
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")

@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 SESSION_COOKIE = "board_session"
 CSRF_COOKIE = "board_csrf"
 CSRF_FIELD = "csrf_token"
+NEW_CSRF = web.RequestKey("new_csrf", str)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -57,8 +58,8 @@ class Signer:
         current = request.cookies.get(CSRF_COOKIE)
         if current is not None and self._valid_csrf(current):
             return current
-        fresh: str = request.get("new_csrf") or self._csrf.dumps(secrets.token_urlsafe(16))
-        request["new_csrf"] = fresh
+        fresh: str = request.get(NEW_CSRF) or self._csrf.dumps(secrets.token_urlsafe(16))
+        request[NEW_CSRF] = fresh
         return fresh
 
     def check_csrf(self, request: web.Request, form: Any) -> bool:
@@ -87,7 +88,7 @@ class Signer:
                             secure=self.secure, samesite="Lax")  # fmt: skip
 
     def finish(self, request: web.Request, response: web.StreamResponse) -> None:
-        fresh = request.get("new_csrf")
+        fresh = request.get(NEW_CSRF)
         if fresh is not None:
             response.set_cookie(CSRF_COOKIE, fresh, max_age=self.max_age, path="/",
                                 httponly=True, secure=self.secure, samesite="Strict")  # fmt: skip

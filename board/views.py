@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from board import queries
+from board import keys, queries
 from board.i18n import translations
 from board.leads import Lead
 from board.render import page
@@ -21,12 +21,12 @@ routes = web.RouteTableDef()
 
 
 def _lead(request: web.Request) -> Lead:
-    lead: Lead = request["lead"]
+    lead: Lead = request[keys.LEAD]
     return lead
 
 
 def _pool(request: web.Request) -> asyncpg.Pool:
-    pool: asyncpg.Pool = request.app["pool"]
+    pool: asyncpg.Pool = request.app[keys.POOL]
     return pool
 
 
@@ -41,7 +41,8 @@ async def now(request: web.Request) -> web.StreamResponse:
         lists = await queries.overview(conn, _lead(request))
         version = await queries.version(conn)
     context: dict[str, Any] = {**lists, "version": version}
-    return page(request, "now.html", poll_seconds=request.app["settings"].poll_seconds, **context)
+    poll = request.app[keys.SETTINGS].poll_seconds
+    return page(request, "now.html", poll_seconds=poll, **context)
 
 
 @routes.get("/now/version")
@@ -64,7 +65,7 @@ async def one_case(request: web.Request) -> web.StreamResponse:
         if not allowed:
             return page(request, "error.html", status=403, reason="forbidden")
         events, messages = await queries.case_history(conn, case_id)
-    settings = request.app["settings"]
+    settings = request.app[keys.SETTINGS]
     ui = f"{settings.temporal_ui}/namespaces/{settings.temporal_namespace}/workflows/case-{case_id}"
     return page(request, "case.html", case=case, timeline=_timeline(request, case, events),
                 messages=messages, temporal_url=ui)  # fmt: skip
@@ -73,7 +74,7 @@ async def one_case(request: web.Request) -> web.StreamResponse:
 async def log_access(
     conn: asyncpg.Connection, request: web.Request, case_id: str, allowed: bool
 ) -> None:
-    viewer = request["viewer"]
+    viewer = request[keys.VIEWER]
     await conn.execute(
         "INSERT INTO board_access_log (viewer, case_id, allowed, via) VALUES ($1, $2, $3, $4)",
         viewer.staff_id, case_id, allowed, viewer.via,
@@ -84,7 +85,7 @@ def _timeline(
     request: web.Request, case: dict[str, Any], events: list[dict[str, Any]]
 ) -> list[tuple[Any, str]]:
     """Events and stage entries in business time order, each in words."""
-    _ = translations(request["lang"]).gettext
+    _ = translations(request[keys.LANG]).gettext
     lines: list[tuple[Any, str]] = [
         (e["occurred_at"], event_line(e["type"], _json(e["data"]), _)) for e in events
     ]
@@ -103,7 +104,7 @@ def _parse_time(value: Any) -> Any:
 
 @routes.get("/trends")
 async def trends_page(request: web.Request) -> web.StreamResponse:
-    _ = translations(request["lang"]).gettext
+    _ = translations(request[keys.LANG]).gettext
     async with _pool(request).acquire() as conn:
         charts = await trends(conn, _lead(request), _)
     return page(request, "trends.html", charts=charts)
