@@ -15,7 +15,7 @@ from board.i18n import translations
 from board.leads import Lead
 from board.render import page
 from board.trends import trends
-from board.words import event_line, stage_line
+from board.words import escalated_line, event_line, stage_line
 
 routes = web.RouteTableDef()
 
@@ -67,8 +67,9 @@ async def one_case(request: web.Request) -> web.StreamResponse:
         events, messages = await queries.case_history(conn, case_id)
     settings = request.app[keys.SETTINGS]
     ui = f"{settings.temporal_ui}/namespaces/{settings.temporal_namespace}/workflows/case-{case_id}"
-    return page(request, "case.html", case=case, timeline=_timeline(request, case, events),
-                messages=messages, temporal_url=ui)  # fmt: skip
+    timeline = _timeline(request, case, events, messages)
+    return page(request, "case.html", case=case, timeline=timeline, messages=messages,
+                temporal_url=ui)  # fmt: skip
 
 
 async def log_access(
@@ -82,13 +83,19 @@ async def log_access(
 
 
 def _timeline(
-    request: web.Request, case: dict[str, Any], events: list[dict[str, Any]]
+    request: web.Request,
+    case: dict[str, Any],
+    events: list[dict[str, Any]],
+    messages: list[dict[str, Any]],
 ) -> list[tuple[Any, str]]:
-    """Events and stage entries in business time order, each in words."""
+    """Events, escalations and stage entries in business time order, each in words."""
     _ = translations(request[keys.LANG]).gettext
     lines: list[tuple[Any, str]] = [
         (e["occurred_at"], event_line(e["type"], _json(e["data"]), _)) for e in events
     ]
+    for m in messages:
+        if m["kind"] == "escalation" and m["level"]:
+            lines.append((m["due_at"] or m["created_at"], escalated_line(m["level"], _)))
     for visit in _json(case["stages"]) or []:
         lines.append((_parse_time(visit.get("entered_at")), stage_line(visit["stage"], _)))
     return sorted((line for line in lines if line[0] is not None), key=lambda line: line[0])

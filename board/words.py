@@ -125,5 +125,9 @@ def stage_line(stage: str, _: Gettext) -> str:
     return _("Entered the stage {stage}").format(stage=word(STAGES, stage, _))
 
 
+def escalated_line(level: int, _: Gettext) -> str:
+    return _("The deadline passed: escalated to {level}").format(level=word(LEVELS, level, _))
+
+
 def day(value: date | None) -> str:
     return value.isoformat() if value is not None else "–"

@@ -8,44 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
 from playwright.async_api import Browser, Page, expect
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import create_pool
 from board.testing import running_board, write_leads
-from service.relay.config import load_config
-from service.relay.notify import CaseNotifier, made
 from service.relay.receiver import Receiver
-from service.relay.relay import Relay
 from tests.relay_support import SECRET, port, receivers_file, receiving
-from tests.system.board_browser import assert_accessible, browser, screenshot_dir
-from tests.workflow_support import open_harness, write_policy
+from tests.system.board_browser import (
+    assert_accessible,
+    axe_violations,
+    browser,
+    screenshot_dir,
+)
+from tests.test_relay_tells_cases import relay_telling
+from tests.workflow_support import eventually, open_harness, write_policy
 
 __all__ = ["browser"]  # the fixture, imported for pytest
 TEAM = "sygedagpenge-1"  # the team tests/core_support.py's case_opened names
 FAST_LADDER = {"JOB_GOAL_TALK": "2 seconds", "level_2_after": "2 seconds",
                "level_3_after": "2 seconds"}  # fmt: skip
 FAST_RELAY = {"first_delay_seconds": 0.05, "max_delay_seconds": 0.2, "timeout_seconds": 2.0}
-
-
-@asynccontextmanager
-async def relay(url: str, config: Path, client: Client) -> AsyncIterator[None]:
-    pool = await create_pool(url, 4)
-    running = Relay(pool, load_config(config), notifier=CaseNotifier(made(client)))
-    stop = asyncio.Event()
-    task = asyncio.create_task(running.run(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
-        await pool.close()
 
 
 async def sign_in(page: Page, base: str, staff_id: str) -> None:
@@ -59,10 +44,8 @@ async def stalled_at(url: str, case_id: str) -> float:
     """Wall time at which the projection first says stalled (polled)."""
     conn = await asyncpg.connect(url)
     try:
-        while not await conn.fetchval(
-            "SELECT stalled FROM case_projection WHERE case_id = $1", case_id
-        ):
-            await asyncio.sleep(0.1)
+        query = "SELECT coalesce(bool_or(stalled), false) FROM case_projection WHERE case_id = $1"
+        await eventually(lambda: conn.fetchval(query, case_id), bool, "stalled", within=30)
         return time.monotonic()
     finally:
         await conn.close()
@@ -79,7 +62,7 @@ async def test_the_board_in_a_browser(
     async with (
         open_harness(dev_env, clean_db, policy) as h,
         receiving(Receiver(SECRET), at),
-        relay(clean_db, config, h.client),
+        relay_telling(clean_db, config, h.client),
         running_board(clean_db, leads) as base,
     ):
         context = await browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
@@ -126,7 +109,8 @@ async def test_the_board_in_a_browser(
         await page.screenshot(path=str(shots / "trends.png"), full_page=True)
 
         await page.goto(f"{base}/now?lang=en")
-        await expect(page.get_by_role("heading", name="Past the deadline and stalled")).to_be_visible()
+        english = page.get_by_role("heading", name="Past the deadline and stalled")
+        await expect(english).to_be_visible()
         await page.screenshot(path=str(shots / "now-en.png"), full_page=True)
         await page.get_by_role("button", name="Sign out").click()
         await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -146,3 +130,11 @@ async def test_the_board_in_a_browser(
         await page.screenshot(path=str(shots / "forbidden.png"), full_page=True)
         await other.close()
     assert seen_after < 10
+
+
+async def test_axe_reports_what_it_should(browser: Browser) -> None:
+    """The accessibility check can fail: an image without a text alternative is reported."""
+    page = await browser.new_page()
+    await page.set_content('<html lang="da"><body><main><img src="x.png"></main></body></html>')
+    assert "image-alt" in {v["id"] for v in await axe_violations(page)}
+    await page.close()
