@@ -21,6 +21,7 @@ from board.oidc import OidcClient
 from board.render import page
 from board.security import Signer, security_headers
 from service.config import load_settings
+from service.logs import configure_logging
 
 STATIC = Path(__file__).resolve().parent / "static"
 LANG_COOKIE = "board_lang"
@@ -98,8 +99,10 @@ async def serve(settings: BoardSettings, database_url: str, stop: asyncio.Event)
 
 
 def main() -> int:
+    base = load_settings()
+    configure_logging(base.log_level)
     settings = load_board_settings()
-    database_url = load_settings().database_url
+    database_url = base.database_url
     if database_url is None:
         raise SystemExit("board: DATABASE_URL is not set")
     stop = asyncio.Event()

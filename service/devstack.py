@@ -35,6 +35,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.envconfig import ClientConfigProfile
 
+from board.dev import board_env, board_url
 from service.auth import ensure_secrets_file, load_secrets
 from service.config import REPO_ROOT, Settings, load_settings
 from service.exit import run_main
@@ -139,6 +140,8 @@ class Stack:
     pg: EmbeddedPostgres | None = None
     worker: asyncio.subprocess.Process | None = None
     relay: asyncio.subprocess.Process | None = None
+    board: asyncio.subprocess.Process | None = None
+    board_url: str = ""
     codec: asyncio.subprocess.Process | None = None
     codec_endpoint: str = ""
     stopping: bool = False
@@ -289,12 +292,16 @@ def worker_env(
     return env
 
 
-async def start_worker(stack: Stack, env: dict[str, str], data_dir: Path) -> None:
+async def start_worker(stack: Stack, env: dict[str, str], data_dir: Path, web_ui: str) -> None:
     stack.worker = await _child([str(WORKER_SCRIPT.relative_to(REPO_ROOT))], env)
     log.info("worker started", pid=stack.worker.pid)
     # The outbox relay beside it, started the same way (service/relay, policies/receivers.dev.toml).
     stack.relay = await _child(["-m", "service.relay"], relay_env(env, data_dir))
     log.info("outbox relay started", pid=stack.relay.pid)
+    # The team leads' board (board/), development login on, loopback only.
+    board = board_env(env, web_ui)
+    stack.board, stack.board_url = await _child(["-m", "board"], board), board_url(board)
+    log.info("board started", pid=stack.board.pid, url=stack.board_url)
 
 
 async def _child(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
@@ -334,6 +341,8 @@ async def shutdown(stack: Stack, force: asyncio.Event) -> bool:
     """Stop what runs, worker then Temporal then PostgreSQL; False if a part failed."""
     stack.stopping = True
     ok = True
+    if stack.board is not None:
+        await stop_process(stack.board, "board", SERVER_STOP_TIMEOUT, force)
     if stack.relay is not None:
         await stop_process(stack.relay, "outbox relay", SERVER_STOP_TIMEOUT, force)
     if stack.worker is not None:
@@ -372,13 +381,16 @@ async def wait_until_done(stack: Stack, stop: asyncio.Event) -> int:
         waits[asyncio.ensure_future(stack.codec.wait())] = "codec server"
     if stack.relay is not None:
         waits[asyncio.ensure_future(stack.relay.wait())] = "outbox relay"
+    if stack.board is not None:
+        waits[asyncio.ensure_future(stack.board.wait())] = "board"
     done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     for future in pending:
         future.cancel()
     reason = waits[next(iter(done))]
     if reason == "signal":
         return 0
-    named = {"worker": stack.worker, "codec server": stack.codec, "outbox relay": stack.relay}
+    named = {"worker": stack.worker, "codec server": stack.codec, "outbox relay": stack.relay,
+             "board": stack.board}  # fmt: skip
     proc = named.get(reason, stack.server)
     assert proc is not None and proc.returncode is not None
     code = proc.returncode
@@ -406,6 +418,7 @@ def print_banner(
         ("Codec", _codec_row(args, stack)),
         ("Worker", worker),
         ("Relay", _relay_row(stack)),
+        ("Board", stack.board_url or "not started (--no-worker)"),
         ("Try", ".venv/bin/python starter.py demo"),
         ("", ".venv/bin/python starter.py ingest FILE"),
         ("", f".venv/bin/temporal workflow list{address} --query 'Stalled=true'"),
@@ -499,7 +512,9 @@ async def run(args: argparse.Namespace) -> int:
             raise Interrupted
 
         if not args.no_worker:
-            await start_worker(stack, worker_env(settings, database_url, keys), args.data_dir)
+            web_ui = f"http://{args.ip}:{args.ui_port}"
+            env = worker_env(settings, database_url, keys)
+            await start_worker(stack, env, args.data_dir, web_ui)
         print_banner(settings, args, database_url, stack)
 
         status = await wait_until_done(stack, stop)
