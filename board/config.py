@@ -1,4 +1,4 @@
-"""The board's settings, read from TRAPPEBRO_BOARD_* (docs/configuration.md)."""
+"""The board's settings, read from the environment (docs/configuration.md)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,10 @@ def load_board_settings(env: Mapping[str, str] | None = None) -> BoardSettings:
         raise ValueError("TRAPPEBRO_BOARD_DEV_LOGIN=1 is refused on a non-loopback address")
     oidc = _oidc(environ)
     if oidc is None and not dev_login:
-        raise ValueError("the board needs TRAPPEBRO_BOARD_OIDC_* or TRAPPEBRO_BOARD_DEV_LOGIN=1")
+        raise ValueError(
+            "the board needs TRAPPEBRO_BOARD_OIDC_ISSUER (single sign-on) "
+            "or TRAPPEBRO_BOARD_DEV_LOGIN=1"
+        )
     secret = _get(environ, "TRAPPEBRO_BOARD_SECRET")
     if secret is None and not dev_login:
         raise ValueError("TRAPPEBRO_BOARD_SECRET is needed outside the development login")
