@@ -1,8 +1,8 @@
 """How fast the board answers its overview page: 10,000 open cases (and closed ones beside
 them) in PostgreSQL, the page fetched over HTTP from the board as it runs, signed in.
 
-  .venv/bin/python bench/board.py [--cases 10000] [--closed 20000] [--runs 200]
-  .venv/bin/python bench/board.py --cases 1000 --closed 1000 --runs 20 --no-targets  # small
+  .venv/bin/python bench/board_speed.py [--cases 10000] [--closed 20000] [--runs 200]
+  .venv/bin/python bench/board_speed.py --cases 1000 --closed 1000 --runs 20 --no-targets  # small
 
 Uses DATABASE_URL's server when set, otherwise an embedded PostgreSQL in a temporary
 folder; creates a database of its own and drops it afterwards. Times /now for a team lead
@@ -155,7 +155,8 @@ async def bench(url: str, args: argparse.Namespace, folder: Path) -> int:
             print(plan, "\n")
             if "Seq Scan on case_projection" in plan:
                 failures.append(f"a sequential scan of case_projection: {plan.splitlines()[0]}")
-    return verdict(figures, [] if args.no_targets else failures)
+    status: int = verdict(figures, [] if args.no_targets else failures)
+    return status
 
 
 async def main_async(args: argparse.Namespace) -> int:
