@@ -36,7 +36,8 @@ def write_leads(folder: Path, leads: Mapping[str, tuple[list[str], list[str]]]) 
 async def running_board(
     database_url: str, leads: Path, env: Mapping[str, str] | None = None
 ) -> AsyncIterator[str]:
-    """The board with the development login on 127.0.0.1; yields its base URL."""
+    """The board with the development login on a free loopback port unless `env` says
+    otherwise; yields its base URL."""
     port = free_port()
     settings = load_board_settings({
         "TRAPPEBRO_BOARD_ADDRESS": f"127.0.0.1:{port}",
@@ -47,8 +48,8 @@ async def running_board(
     })  # fmt: skip
     runner = web.AppRunner(make_app(settings, database_url), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.TCPSite(runner, settings.host, settings.port).start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{settings.host}:{settings.port}"
     finally:
         await runner.cleanup()
