@@ -51,7 +51,8 @@ def environment(lang: str) -> Environment:
 def _when(value: datetime | None, lang: str) -> str:
     if value is None:
         return "–"
-    return format_datetime(value.astimezone(ZONE), "d. MMM yyyy HH:mm", locale=lang)
+    pattern = "d. MMM yyyy HH:mm" if lang == "da" else "d MMM yyyy HH:mm"
+    return format_datetime(value.astimezone(ZONE), pattern, locale=lang)
 
 
 def _ago(value: datetime | date | None, lang: str) -> str:
