@@ -38,7 +38,10 @@ async def board(clean_db: str, tmp_path: Path) -> AsyncIterator[str]:
     conn = await asyncpg.connect(clean_db)
     await conn.execute("TRUNCATE board_access_log")
     await conn.close()
-    leads = write_leads(tmp_path, {"tl-a": ([TEAM], []), "tl-b": (["andet-team"], [])})
+    leads = write_leads(tmp_path, {
+        "tl-a": ([TEAM], []), "tl-b": (["andet-team"], []),
+        "vs-lead": ([], ["company_service"]),
+    })  # fmt: skip
     async with running_board(clean_db, leads) as url:
         yield url
 
@@ -103,6 +106,33 @@ async def test_signed_out_posts_without_csrf_and_unknown_leads_are_refused(board
             assert r.status == 200  # still signed in
     with pytest.raises(AssertionError):
         await _signed_in(board, "tl-nobody")
+
+
+async def test_a_handover_is_seen_from_both_sides_and_openings_by_the_company_service(
+    board: str, clean_db: str
+) -> None:
+    await _insert_case(clean_db, "K-handover", TEAM, stage="HANDOVER")
+    conn = await asyncpg.connect(clean_db)
+    try:
+        await conn.execute(
+            """INSERT INTO opening_projection (opening_id, version, status, kind, employer,
+                   title, disco_code, hours_per_week, municipality, starts_on, candidates_by)
+               VALUES ('O-lonely', 1, 'OPEN', 'wage_subsidy', 'Firma', 'Lagermedarbejder',
+                       '9333', 37, 'Norddjurs', current_date + 30, current_date + 7)"""
+        )
+    finally:
+        await conn.close()
+    for staff_id, sees_openings in (("tl-a", False), ("vs-lead", True)):
+        session = await _signed_in(board, staff_id)
+        async with session, session.get(f"{board}/now") as r:
+            page = await r.text()
+        waiting = page.split("Overleveringer der venter på virksomhedsservice")[1]
+        assert "K-handover" in waiting, staff_id
+        assert ("O-lonely" in page) == sees_openings
+        assert ("løntilskud" in page) == sees_openings
+    session = await _signed_in(board, "tl-b")
+    async with session, session.get(f"{board}/now") as r:
+        assert "K-handover" not in await r.text()
 
 
 def test_the_development_login_is_refused_off_loopback() -> None:
