@@ -89,6 +89,9 @@ async def test_the_board_in_a_browser(
         timeline = page.locator(".timeline")
         await expect(timeline).to_contain_text("Sagen oprettet; sagsbehandler sb-02")
         await expect(timeline).to_contain_text("Gik til fasen Jobmålssamtale")
+        await expect(timeline).to_contain_text(
+            "Fristen er overskredet: eskaleret til niveau 3: afdelingslederen"
+        )
         messages = page.get_by_role("table").filter(has_text="Levering")
         for _ in range(50):  # the relay delivers within a second or two; the page is static
             if await messages.locator(".state-delivered").count() >= 3:
