@@ -135,6 +135,24 @@ async def test_a_handover_is_seen_from_both_sides_and_openings_by_the_company_se
         assert "K-handover" not in await r.text()
 
 
+async def test_a_long_list_says_how_much_it_leaves_out(board: str, clean_db: str) -> None:
+    conn = await asyncpg.connect(clean_db)
+    try:
+        await conn.execute(
+            """INSERT INTO case_projection (case_id, version, stage, owner, team, deadline)
+               SELECT 'K-many-' || i, 1, 'CV_READINESS', 'sb-02', $1, now() - interval '1 day'
+               FROM generate_series(1, 510) AS i""",
+            TEAM,
+        )
+    finally:
+        await conn.close()
+    session = await _signed_in(board, "tl-a")
+    async with session, session.get(f"{board}/now") as r:
+        page = await r.text()
+    assert "Viser de første 500 af 510." in page
+    assert page.count('<a href="/cases/K-many-') == 500
+
+
 def test_the_development_login_is_refused_off_loopback() -> None:
     with pytest.raises(ValueError, match="non-loopback"):
         load_board_settings({"TRAPPEBRO_BOARD_ADDRESS": "0.0.0.0:8300",
