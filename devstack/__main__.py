@@ -144,7 +144,9 @@ async def run(args: argparse.Namespace) -> int:
             raise Interrupted
 
         if not args.no_worker:
-            await start_worker(stack, worker_env(settings, database_url, keys), args.data_dir)
+            web_ui = f"http://{args.ip}:{args.ui_port}"
+            env = worker_env(settings, database_url, keys)
+            await start_worker(stack, env, args.data_dir, web_ui)
         print_banner(settings, args, database_url, stack)
 
         status = await wait_until_done(stack, stop)

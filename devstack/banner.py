@@ -35,6 +35,7 @@ def print_banner(
         ("Codec", _codec_row(args, stack)),
         ("Worker", worker),
         ("Relay", _relay_row(stack)),
+        ("Board", stack.board_url or "not started (--no-worker)"),
         ("Try", ".venv/bin/python starter.py demo"),
         ("", ".venv/bin/python starter.py ingest FILE"),
         ("", f".venv/bin/temporal workflow list{address} --query 'Stalled=true'"),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import structlog
 
+from board.dev import board_env, board_url
 from codec.keys import ensure_key_file
 from devstack.parts import (
     CODEC_PRINCIPALS,
@@ -99,12 +100,16 @@ def worker_env(
     return env
 
 
-async def start_worker(stack: Stack, env: dict[str, str], data_dir: Path) -> None:
+async def start_worker(stack: Stack, env: dict[str, str], data_dir: Path, web_ui: str) -> None:
     stack.worker = await _child([str(WORKER_SCRIPT.relative_to(REPO_ROOT))], env)
     log.info("worker started", pid=stack.worker.pid)
     # The outbox relay beside it, started the same way (outbox, policies/receivers.dev.toml).
     stack.relay = await _child(["-m", "outbox"], relay_env(env, data_dir))
     log.info("outbox relay started", pid=stack.relay.pid)
+    # The team leads' board (board/), development login on, loopback only.
+    board = board_env(env, web_ui)
+    stack.board, stack.board_url = await _child(["-m", "board"], board), board_url(board)
+    log.info("board started", pid=stack.board.pid, url=stack.board_url)
 
 
 async def _child(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:

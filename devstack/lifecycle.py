@@ -18,6 +18,8 @@ async def shutdown(stack: Stack, force: asyncio.Event) -> bool:
     """Stop what runs, worker then Temporal then PostgreSQL; False if a part failed."""
     stack.stopping = True
     ok = True
+    if stack.board is not None:
+        await stop_process(stack.board, "board", SERVER_STOP_TIMEOUT, force)
     if stack.relay is not None:
         await stop_process(stack.relay, "outbox relay", SERVER_STOP_TIMEOUT, force)
     if stack.worker is not None:
@@ -56,13 +58,16 @@ async def wait_until_done(stack: Stack, stop: asyncio.Event) -> int:
         waits[asyncio.ensure_future(stack.codec.wait())] = "codec server"
     if stack.relay is not None:
         waits[asyncio.ensure_future(stack.relay.wait())] = "outbox relay"
+    if stack.board is not None:
+        waits[asyncio.ensure_future(stack.board.wait())] = "board"
     done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     for future in pending:
         future.cancel()
     reason = waits[next(iter(done))]
     if reason == "signal":
         return 0
-    named = {"worker": stack.worker, "codec server": stack.codec, "outbox relay": stack.relay}
+    named = {"worker": stack.worker, "codec server": stack.codec, "outbox relay": stack.relay,
+             "board": stack.board}  # fmt: skip
     proc = named.get(reason, stack.server)
     assert proc is not None and proc.returncode is not None
     code = proc.returncode

@@ -69,6 +69,8 @@ class Stack:
     pg: EmbeddedPostgres | None = None
     worker: asyncio.subprocess.Process | None = None
     relay: asyncio.subprocess.Process | None = None
+    board: asyncio.subprocess.Process | None = None
+    board_url: str = ""
     codec: asyncio.subprocess.Process | None = None
     codec_endpoint: str = ""
     stopping: bool = False

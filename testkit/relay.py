@@ -16,10 +16,12 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
+from temporalio.client import Client
 
 from activities.db import create_pool
 from devstack.parts import free_port
 from outbox.config import load_config
+from outbox.notify import CaseNotifier, made
 from outbox.receiver import Receiver
 from outbox.relay import Relay
 
@@ -121,3 +123,18 @@ async def relay(url: str, config: Path, count: int = 1) -> AsyncIterator[list[Re
         await asyncio.gather(*tasks)
         for pool in pools:
             await pool.close()
+
+
+@asynccontextmanager
+async def relay_telling(url: str, config: Path, client: Client) -> AsyncIterator[Relay]:
+    """A relay in this process whose notifier signals through ``client``."""
+    pool = await create_pool(url, 4)
+    relay = Relay(pool, load_config(config), notifier=CaseNotifier(made(client)))
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        yield relay
+    finally:
+        stop.set()
+        await task
+        await pool.close()

@@ -9,49 +9,37 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import create_pool
 from doors.feed import add_feed
 from doors.http import AUTHORISED, build_app
 from infrastructure.config import REPO_ROOT
-from outbox.config import load_config
 from outbox.notify import CaseNotifier, made
 from outbox.receiver import Answer, Receiver
-from outbox.relay import Relay
 from testkit.builders import write_policy
 from testkit.case_run import CaseRun, key
 from testkit.describe import current_details
 from testkit.door import CONFIG, TOKEN
 from testkit.harness import Harness, open_harness
 from testkit.ops import worker_env
-from testkit.relay import SECRET, insert_messages, port, receivers_file, receiving, states
+from testkit.relay import (
+    SECRET,
+    insert_messages,
+    port,
+    receivers_file,
+    receiving,
+    relay_telling,
+    states,
+)
 from testkit.waiting import eventually
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 FAST = {"first_delay_seconds": 0.05, "max_delay_seconds": 0.2, "timeout_seconds": 2.0}
-
-
-@asynccontextmanager
-async def relay_telling(url: str, config: Path, client: Client) -> AsyncIterator[Relay]:
-    """A relay in this process whose notifier signals through ``client``."""
-    pool = await create_pool(url, 4)
-    relay = Relay(pool, load_config(config), notifier=CaseNotifier(made(client)))
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
-        yield relay
-    finally:
-        stop.set()
-        await task
-        await pool.close()
 
 
 async def escalated(h: Harness) -> tuple[CaseRun, str]:

@@ -1,0 +1,3 @@
+from board.app import main
+
+raise SystemExit(main())
