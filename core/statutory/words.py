@@ -3,6 +3,7 @@
 Like core/messages.py, texts name the case, the rule and dates, never the citizen.
 """
 
+from core.messages import when
 from core.statutory.deadlines import Rule, StatutoryDeadline
 from core.statutory.ladder import StatutoryEscalation
 from core.statutory.state import StatutoryState
@@ -29,7 +30,9 @@ def next_in_words(state: StatutoryState, deadline: StatutoryDeadline | None) -> 
     return text + "."
 
 
-def escalation_text(escalation: StatutoryEscalation, municipality: str | None) -> str:
+def escalation_text(
+    escalation: StatutoryEscalation, municipality: str | None, tz_name: str = "Europe/Copenhagen"
+) -> str:
     deadline, level = escalation.deadline, escalation.level
     text = (
         f"Case {escalation.case_id} ({municipality}): {RULE_WORDS[deadline.rule]} was due by "
@@ -38,5 +41,5 @@ def escalation_text(escalation: StatutoryEscalation, municipality: str | None) -
         f"({_ROLE[level]}): " + ("the law's deadline is missed." if level >= 3 else "please act.")
     )
     if escalation.late:
-        text += f" Sent late: this was due {escalation.due_at.isoformat()}."
+        text += f" Sent late: this was due {when(escalation.due_at, tz_name)}."
     return text
