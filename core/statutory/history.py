@@ -35,7 +35,7 @@ def fallen_due(
 ) -> tuple[DeadlineOutcome, ...]:
     """The case's statutory deadlines that fell due by `as_of`, by latest date."""
     limit = min(as_of, state.ended.on) if state.ended else as_of
-    talks = sorted(t.held_on for t in state.talks)
+    talks = sorted({t.held_on for t in state.talks})  # two talks one day: one deadline met
     first = state.sick_listed_on
     found: list[tuple[Rule, date, date | None]] = [
         ("first_talk", end_of_week(first, rules.first_talk_weeks), talks[0] if talks else None)
