@@ -5,6 +5,7 @@ logged as the store logs them: they count what the pure core counts
 from __future__ import annotations
 
 import json
+import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -211,3 +212,54 @@ async def test_open_cases_overdue_today(clean_db: str) -> None:
 
 def _num(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(f"{value:.2f}")
+
+
+def random_cases(seed: int, count: int) -> list[Case]:
+    """Histories with talks out of order and on one day, requests, reassessments, an end
+    of benefit (or none) and facts logged after it: every date on or after the first day."""
+    rnd = random.Random(seed)
+    kinds = ["statutory_talk_held"] * 5 + ["early_talk_requested", "reassessment_held"]
+    out: list[Case] = []
+    for n in range(count):
+        sick = date(2025, 6, 1) + timedelta(days=rnd.randrange(300))
+        events: list[tuple[str, dict[str, Any]]] = [
+            ("case_opened", {"sick_listed_on": sick.isoformat()})
+        ]
+        for _ in range(rnd.randrange(12)):
+            on = (sick + timedelta(days=rnd.randrange(260))).isoformat()
+            kind = rnd.choice(kinds)
+            if kind == "statutory_talk_held":
+                events.append((kind, {"held_on": on, "kind": "regular"}))
+            elif kind == "early_talk_requested":
+                events.append((kind, {"requested_on": on, "requested_by": "employer"}))
+            else:
+                events.append((kind, {"held_on": on, "result": "extension"}))
+            if rnd.random() < 0.06:
+                events.append(("fit_for_work_declared", {"declared_on": on}))
+        team = f"team-{n % 3}"
+        out.append((f"R-{n}", "Norddjurs", team, events))
+    return out
+
+
+async def test_the_views_count_as_the_core_on_random_histories(clean_db: str) -> None:
+    cases = random_cases(seed=15, count=60)
+    conn = await asyncpg.connect(clean_db)
+    try:
+        await fill(conn, cases)
+    finally:
+        await conn.close()
+    law = StatutoryRules()
+    as_of = date(2026, 3, 31)
+    got = await fetch(
+        clean_db,
+        "SELECT case_id, rule, latest_on, met_on, days_late "
+        "FROM report_statutory_due_as_of($1) ORDER BY case_id, latest_on, rule",
+        as_of,
+    )
+    want = sorted(
+        (case_id, o.rule, o.latest_on, o.met_on, o.days_late)
+        for case_id, _, _, events in cases
+        for o in fallen_due(core_state(case_id, events), law, as_of)
+    )
+    assert len(want) > 120  # the histories reach well past week 8
+    assert sorted(tuple(r.values()) for r in got) == want

@@ -7,8 +7,8 @@
 -- the last talk held, the reassessment by the end of week 22 (+ 153 days), an early talk 2
 -- weeks (14 days) after each request. Statutory follow-up ends with the case's first
 -- fit_for_work_declared or case_closed: facts logged after it count for nothing.
--- A deadline fell due when it was met, or when its latest date passed while the benefit ran
--- (and before as_of). days_late: from the latest date to the day it was met or, while unmet,
+-- Only facts dated by as_of (and by the end of the benefit) count. A deadline fell due when
+-- it was met, or when its latest date passed while the benefit ran. days_late: from the latest date to the day it was met or, while unmet,
 -- to as_of (or the end of the benefit).
 
 CREATE OR REPLACE FUNCTION report_statutory_due_as_of(as_of date)
@@ -40,6 +40,7 @@ facts AS (
     JOIN cases c ON c.case_id = e.case_id
     WHERE e.type IN ('statutory_talk_held', 'reassessment_held', 'early_talk_requested')
       AND (c.ended_seq IS NULL OR e.seq < c.ended_seq)
+      AND coalesce(e.data ->> 'held_on', e.data ->> 'requested_on')::date <= c.limit_on
 ),
 talks AS (
     SELECT DISTINCT f.case_id, f.on_day AS held_on FROM facts f
@@ -75,7 +76,7 @@ SELECT x.case_id, c.municipality, c.team, x.rule,
        c.ended_on
 FROM candidates x
 JOIN cases c ON c.case_id = x.case_id
-WHERE (x.met_on IS NOT NULL AND x.met_on <= c.limit_on) OR x.latest_on < c.limit_on
+WHERE x.met_on IS NOT NULL OR x.latest_on < c.limit_on
 $$;
 
 CREATE OR REPLACE FUNCTION report_statutory_timeliness_as_of(as_of date)

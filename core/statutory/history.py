@@ -1,10 +1,11 @@
 """Every statutory deadline a case has had fall due, and when (if ever) it was met: the
 timeliness ("rettidighed") of its follow-up, measured against the law's own dates.
 
-A deadline fell due when it was met, or when its latest date passed while the benefit
-still ran (and before `as_of`). Lateness is counted in days from the latest date to the
-day it was met, or, while unmet, to `as_of` (or the end of the benefit). The same
-counting as migration 0006's `report_statutory_due` view, which the report reads.
+Only facts dated by `as_of` (and by the end of the benefit) count. A deadline fell due
+when it was met, or when its latest date passed while the benefit still ran. Lateness is
+counted in days from the latest date to the day it was met, or, while unmet, to `as_of`
+(or the end of the benefit). The same counting as migration 0006's `report_statutory_due`
+view, which the report reads.
 """
 
 from datetime import date
@@ -35,7 +36,8 @@ def fallen_due(
 ) -> tuple[DeadlineOutcome, ...]:
     """The case's statutory deadlines that fell due by `as_of`, by latest date."""
     limit = min(as_of, state.ended.on) if state.ended else as_of
-    talks = sorted({t.held_on for t in state.talks})  # two talks one day: one deadline met
+    # Only what was known by `limit`; two talks on one day meet one deadline.
+    talks = sorted({t.held_on for t in state.talks if t.held_on <= limit})
     first = state.sick_listed_on
     found: list[tuple[Rule, date, date | None]] = [
         ("first_talk", end_of_week(first, rules.first_talk_weeks), talks[0] if talks else None)
@@ -43,9 +45,9 @@ def fallen_due(
     for n, held in enumerate(talks):
         met = talks[n + 1] if n + 1 < len(talks) else None
         found.append(("followup_talk", weeks_after(held, rules.followup_every_weeks), met))
-    reassessed = min((r.held_on for r in state.reassessments), default=None)
+    reassessed = min((r.held_on for r in state.reassessments if r.held_on <= limit), default=None)
     found.append(("reassessment", end_of_week(first, rules.reassessment_weeks), reassessed))
-    for asked in sorted({r.requested_on for r in state.early_requests}):
+    for asked in sorted({r.requested_on for r in state.early_requests if r.requested_on <= limit}):
         met = next((t for t in talks if t >= asked), None)
         found.append(("early_talk", weeks_after(asked, rules.early_talk_weeks), met))
     out = [
@@ -56,6 +58,6 @@ def fallen_due(
             days_late=max(0, ((met or limit) - latest).days),
         )
         for rule, latest, met in found
-        if (met is not None and met <= limit) or latest < limit
+        if met is not None or latest < limit
     ]
     return tuple(sorted(out, key=lambda o: (o.latest_on, o.rule)))
