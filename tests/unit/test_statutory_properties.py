@@ -2,6 +2,7 @@
 order with dates in the past, time moves on, escalations are written as they fall due."""
 
 from datetime import date, datetime, time, timedelta
+from random import Random
 
 import holidays
 from hypothesis import given, settings
@@ -114,3 +115,36 @@ def test_escalations_exactly_once_per_level_in_order(
         levels.setdefault(deadline, []).append(int(level))
     for written in levels.values():
         assert written == [1, 2, 3][: len(written)]
+
+
+FACT = st.tuples(st.sampled_from(("talk", "reassessment", "request")), st.integers(0, 300))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sick=HISTORY["sick"],
+    rules=RULES,
+    facts=st.lists(FACT, max_size=12),
+    order=st.randoms(use_true_random=False),
+    pauses=st.lists(st.integers(0, 300), max_size=4),
+)
+def test_deadlines_depend_on_the_facts_not_their_order_nor_on_pauses(
+    sick: date,
+    rules: StatutoryRules,
+    facts: list[tuple[str, int]],
+    order: Random,
+    pauses: list[int],
+) -> None:
+    dated = [(kind, sick + timedelta(days=days)) for kind, days in facts]
+    shuffled = order.sample(dated, len(dated))
+    with_pauses = [*(("pause", sick + timedelta(days=p)) for p in pauses), *shuffled]
+
+    def fed(items: list[tuple[str, date]]) -> StatutoryState:
+        state = start(CASE, sick)
+        for kind, on in items:
+            state = with_fact(state, fact(kind, on), on)
+        return state
+
+    want = open_deadlines(fed(dated), rules, CALENDAR)
+    assert open_deadlines(fed(shuffled), rules, CALENDAR) == want
+    assert open_deadlines(fed(with_pauses), rules, CALENDAR) == want
