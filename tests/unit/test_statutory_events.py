@@ -2,8 +2,9 @@
 that need the case (before the first day of absence, after occurred_at, a closed case)."""
 
 import json
+import re
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import ValidationError
@@ -17,7 +18,7 @@ from core.statutory.events import (
     statutory_refusals,
     timeline_flags,
 )
-from tests.core_support import CPH
+from tests.core_support import CPH, ROOT
 from tests.unit.statutory_support import d
 
 SICK = d("2026-02-10")
@@ -103,3 +104,16 @@ def test_a_reassessment_before_week_8_is_accepted_and_flagged() -> None:
     in_week_8 = ReassessmentHeld(held_on=d("2026-03-31"), result="extension")
     assert timeline_flags(in_week_8, SICK) == ()
     assert timeline_flags(StatutoryTalkHeld(held_on=SICK, kind="first"), SICK) == ()
+
+
+def test_the_contract_rows_in_the_docs_name_each_models_fields_and_values() -> None:
+    doc = (ROOT / "docs" / "statutory.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \|$", doc, re.MULTILINE))
+    for kind, model in STATUTORY_DATA_MODELS.items():
+        written = rows[kind].strip()
+        fields = [part.strip() for part in re.sub(r"\([^)]*\)", "", written).split(",")]
+        assert fields == list(model.model_fields), kind
+        for name, field in model.model_fields.items():
+            values = get_args(field.annotation)
+            if values:
+                assert f"{name} ({', '.join(values)})" in written, kind
