@@ -1,0 +1,1 @@
+"""The law's follow-up clocks (sygedagpengeloven § 13b), beside the stages: pure rules."""
