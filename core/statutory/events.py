@@ -8,7 +8,7 @@ the case's rules to call before they accept the event.
 from datetime import date, datetime
 from typing import Literal
 
-from core.events import _Frozen
+from core.kernel.contract import Frozen
 from core.statutory.calendar import week_of
 
 TalkKind = Literal["first", "regular", "early"]
@@ -20,23 +20,23 @@ RequestedBy = Literal["citizen", "employer"]
 EARLY_REASSESSMENT_WEEK = 8
 
 
-class StatutoryTalkHeld(_Frozen):
+class StatutoryTalkHeld(Frozen):
     held_on: date
     kind: TalkKind
 
 
-class ReassessmentHeld(_Frozen):
+class ReassessmentHeld(Frozen):
     held_on: date
     result: ReassessmentResult
 
 
-class EarlyTalkRequested(_Frozen):
+class EarlyTalkRequested(Frozen):
     requested_on: date
     requested_by: RequestedBy
 
 
 StatutoryData = StatutoryTalkHeld | ReassessmentHeld | EarlyTalkRequested
-STATUTORY_DATA_MODELS: dict[str, type[_Frozen]] = {
+STATUTORY_DATA_MODELS: dict[str, type[Frozen]] = {
     "statutory_talk_held": StatutoryTalkHeld,
     "reassessment_held": ReassessmentHeld,
     "early_talk_requested": EarlyTalkRequested,

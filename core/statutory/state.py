@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from core.events import CaseClosed, CasePaused, CaseResumed, FitForWorkDeclared
+from core.case.events import CaseClosed, CasePaused, CaseResumed, FitForWorkDeclared
 from core.statutory.events import (
     EarlyTalkRequested,
     ReassessmentHeld,

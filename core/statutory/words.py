@@ -3,7 +3,7 @@
 Like core/messages.py, texts name the case, the rule and dates, never the citizen.
 """
 
-from core.messages import when
+from core.kernel.timeline import when
 from core.statutory.deadlines import Rule, StatutoryDeadline
 from core.statutory.ladder import StatutoryEscalation
 from core.statutory.state import StatutoryState

@@ -4,7 +4,7 @@ policy's ladder, and a case fed its facts the way the case's rules will feed the
 
 from datetime import date, datetime
 
-from core.events import CaseClosed, CasePaused, CaseResumed, FitForWorkDeclared
+from core.case.events import CaseClosed, CasePaused, CaseResumed, FitForWorkDeclared
 from core.statutory.calendar import Calendar
 from core.statutory.events import (
     EarlyTalkRequested,
@@ -15,7 +15,7 @@ from core.statutory.events import (
 )
 from core.statutory.policy import StatutoryRules
 from core.statutory.state import StatutoryState, start, with_fact
-from tests.core_support import CASE, CPH, policy
+from testkit.samples import CASE, CPH, policy
 
 HOLIDAYS_2026 = frozenset(
     date.fromisoformat(d)

@@ -7,7 +7,7 @@ from core.statutory.calendar import Calendar, end_of_week, week_of
 from core.statutory.deadlines import StatutoryDeadline, next_deadline, open_deadlines
 from core.statutory.policy import StatutoryRules
 from core.statutory.state import StatutoryState
-from tests.core_support import CPH
+from testkit.samples import CPH
 from tests.unit.statutory_support import (
     CALENDAR,
     HOLIDAYS_2026,

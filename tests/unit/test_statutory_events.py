@@ -18,7 +18,7 @@ from core.statutory.events import (
     statutory_refusals,
     timeline_flags,
 )
-from tests.core_support import CPH, ROOT
+from testkit.samples import CPH, ROOT
 from tests.unit.statutory_support import d
 
 SICK = d("2026-02-10")

@@ -5,7 +5,7 @@ from core.statutory.deadlines import next_deadline
 from core.statutory.ladder import escalated, escalations_due, next_wakeup, recipients
 from core.statutory.state import StatutoryState
 from core.statutory.words import escalation_text, next_in_words
-from tests.core_support import CASE, CPH
+from testkit.samples import CASE, CPH
 from tests.unit.statutory_support import (
     CALENDAR,
     LADDER,

@@ -8,14 +8,14 @@ import holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.events import CaseClosed, CasePaused, CaseResumed, FitForWorkDeclared
+from core.case.events import CaseClosed, CasePaused, CaseResumed, FitForWorkDeclared
 from core.statutory.calendar import Calendar
 from core.statutory.deadlines import open_deadlines
 from core.statutory.events import EarlyTalkRequested, ReassessmentHeld, StatutoryTalkHeld
 from core.statutory.ladder import escalated, escalations_due
 from core.statutory.policy import StatutoryRules
 from core.statutory.state import LawFact, StatutoryState, start, with_fact
-from tests.core_support import CASE, CPH
+from testkit.samples import CASE, CPH
 from tests.unit.statutory_support import LADDER
 
 CALENDAR = Calendar(CPH, frozenset(holidays.country_holidays("DK", years=range(2025, 2029))))

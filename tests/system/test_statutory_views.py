@@ -12,13 +12,13 @@ from typing import Any, cast
 
 import asyncpg
 
-from core.events import DATA_MODELS
+from core.case.events import DATA_MODELS
 from core.statutory.events import STATUTORY_DATA_MODELS
 from core.statutory.history import fallen_due
 from core.statutory.policy import StatutoryRules
 from core.statutory.state import LawFact, StatutoryState, start, with_fact
 from core.statutory.timeliness import TeamOutcome, timeliness
-from tests.core_support import CPH
+from testkit.samples import CPH
 
 AS_OF = date(2026, 6, 30)
 Case = tuple[str, str, str, list[tuple[str, dict[str, Any]]]]
