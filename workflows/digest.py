@@ -1,4 +1,4 @@
-"""The daily digest: started once a day by a Temporal Schedule (service/schedules.py).
+"""The daily digest: started once a day by a Temporal Schedule (infrastructure/schedules.py).
 
 Which day it is about comes from the schedule's own scheduled time (the
 ``TemporalScheduledStartTime`` search attribute), so a backfill of past days or a run that
