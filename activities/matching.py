@@ -33,6 +33,18 @@ def _graded(opening_disco: str) -> str:
              ELSE {m.TITLE_POINTS} * sim END AS occupation_points"""
 
 
+def _best(key: str, opening_disco: str) -> str:
+    """The CTEs `graded` (each job goal of `goal` graded) and `best` (per `key`, the job
+    goal that fits best), after a CTE `goal`."""
+    return f"""graded AS (
+    SELECT goal.*, {_graded(opening_disco)}
+    FROM goal
+), best AS (
+    SELECT DISTINCT ON ({key}) * FROM graded WHERE occupation IS NOT NULL
+    ORDER BY {key}, occupation_points DESC, title
+)"""
+
+
 _SCORE = f"""
     round((occupation_points
       + CASE WHEN available_on IS NULL THEN {m.UNKNOWN_POINTS}
@@ -50,13 +62,7 @@ WITH goal AS (
     FROM case_projection c
     CROSS JOIN LATERAL jsonb_to_recordset(c.job_goals) AS g(title text, disco_code text)
     WHERE c.stage = 'MATCHING' AND NOT c.paused AND NOT (c.restrictions ?| $5::text[])
-), graded AS (
-    SELECT goal.*, {_graded("$1::text")}
-    FROM goal
-), best AS (
-    SELECT DISTINCT ON (case_id) * FROM graded WHERE occupation IS NOT NULL
-    ORDER BY case_id, occupation_points DESC, title
-)
+), {_best("case_id", "$1::text")}
 SELECT case_id, consultant, restrictions, same_municipality, available_on, starts_on,
        title AS goal_title, sim, occupation, {_SCORE} AS score
 FROM best ORDER BY score DESC, case_id LIMIT $6
@@ -72,13 +78,7 @@ WITH goal AS (
     FROM opening_projection o
     CROSS JOIN LATERAL jsonb_to_recordset($1::jsonb) AS g(title text, disco_code text)
     WHERE o.status IN ('OPEN', 'PROPOSED') AND NOT (o.blocked_restrictions && $2::text[])
-), graded AS (
-    SELECT goal.*, {_graded("goal.disco_code")}
-    FROM goal
-), best AS (
-    SELECT DISTINCT ON (opening_id) * FROM graded WHERE occupation IS NOT NULL
-    ORDER BY opening_id, occupation_points DESC, title
-)
+), {_best("opening_id", "goal.disco_code")}
 SELECT opening_id, kind, employer, opening_title AS title, disco_code, hours_per_week,
        municipality, consultant, starts_on, same_municipality, available_on,
        title AS goal_title, sim, occupation, {_SCORE} AS score

@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,10 +27,9 @@ import asyncpg
 from board import queries
 from board.leads import DEPARTMENT_STAGES
 from board.testing import running_board, write_leads
-from infrastructure.config import load_settings
 from infrastructure.exit import run_main
-from infrastructure.postgres import migrate, start_embedded
-from testkit.common import create_database, drop_database
+from testkit.rig.options import script_parser
+from testkit.rig.scratch import scratch_database
 from testkit.rig.verdict import load, verdict
 
 TEAMS = 40
@@ -64,11 +61,10 @@ FROM generate_series(1, 1000) AS i
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = script_parser(__doc__, targets=True)
     parser.add_argument("--cases", type=int, default=10_000, help="open cases")
     parser.add_argument("--closed", type=int, default=20_000, help="closed cases beside them")
     parser.add_argument("--runs", type=int, default=200, help="page loads timed per lead")
-    parser.add_argument("--no-targets", action="store_true", help="figures only, no verdict")
     return parser
 
 
@@ -154,24 +150,8 @@ async def bench(url: str, args: argparse.Namespace, folder: Path) -> int:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    folder = Path(tempfile.mkdtemp(prefix="trappebro-bench-"))
-    pg = None
-    if settings.database_url:
-        admin = settings.database_url
-    else:
-        pg = await asyncio.to_thread(start_embedded, folder / "pg")
-        admin = pg.url("postgres")
-    url = await create_database(admin, prefix="trappebro_bench")
-    try:
-        await migrate(url)
-        status = await bench(url, args, folder)
-    finally:
-        await drop_database(admin, url)
-        if pg is not None:
-            await asyncio.to_thread(pg.stop)
-        shutil.rmtree(folder, ignore_errors=True)
-    return status
+    async with scratch_database() as (url, folder):
+        return await bench(url, args, folder)
 
 
 def main() -> int:

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -33,28 +31,26 @@ from activities.matching import (
     candidates_for_opening,
     openings_for_case,
 )
-from infrastructure.config import load_settings
 from infrastructure.exit import run_main
-from infrastructure.postgres import migrate, start_embedded
-from testkit.common import create_database, drop_database
 from testkit.matching_data import (
     generate_cases,
     generate_openings,
     insert,
     projection_of,
 )
+from testkit.rig.options import script_parser
+from testkit.rig.scratch import scratch_database
 from testkit.rig.verdict import load, verdict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = script_parser(__doc__, targets=True)
     parser.add_argument("--cases", type=int, default=10_000, help="cases in MATCHING")
     parser.add_argument("--openings", type=int, default=1_000, help="open openings")
     parser.add_argument("--runs", type=int, default=200, help="openings (and cases) timed")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--no-targets", action="store_true", help="times as figures only")
     return parser
 
 
@@ -166,26 +162,8 @@ async def bench(url: str, args: argparse.Namespace) -> int:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    folder: Path | None = None
-    pg = None
-    if settings.database_url:
-        admin = settings.database_url
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="trappebro-bench-"))
-        pg = await asyncio.to_thread(start_embedded, folder / "pg")
-        admin = pg.url("postgres")
-    url = await create_database(admin, prefix="trappebro_bench")
-    try:
-        await migrate(url)
-        status = await bench(url, args)
-    finally:
-        await drop_database(admin, url)
-        if pg is not None:
-            await asyncio.to_thread(pg.stop)
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-    return status
+    async with scratch_database() as (url, _):
+        return await bench(url, args)
 
 
 def main() -> int:

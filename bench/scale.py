@@ -48,6 +48,7 @@ from infrastructure.exit import run_main
 from infrastructure.served import served_municipalities
 from testkit.rig.catalogue import MUNICIPALITIES, case_opened, run_tag
 from testkit.rig.costs import cpu_seconds
+from testkit.rig.options import script_parser
 from testkit.rig.stack import Child, local_stack
 from testkit.rig.tasks import run_interruptible, until
 from testkit.rig.verdict import load, verdict
@@ -277,7 +278,7 @@ async def scale(args: argparse.Namespace) -> int:
 
 def parse_args() -> argparse.Namespace:
     """--cases must be at least 3 x --step: the first step and the last are compared."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = script_parser(__doc__, targets=True, seed=True, keep=True)
     parser.add_argument("--cases", type=int, default=10_000, help="open cases (10,000)")
     parser.add_argument("--step", type=int, default=1_000, help="cases per timed step (1,000)")
     parser.add_argument("--latency-cases", type=int, default=200, help="cases (200)")
@@ -285,9 +286,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--db-file", action="store_true",
                         help="dev server database in a file, as scripts/up")  # fmt: skip
     parser.add_argument("--budget", type=float, help="minutes to grow for at most (no limit)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-targets", action="store_true", help="figures only, no aims")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return parser.parse_args()
 
 

@@ -39,6 +39,7 @@ import asyncpg
 
 from infrastructure.exit import run_main
 from testkit.rig.minimal import TABLE
+from testkit.rig.options import script_parser
 from testkit.rig.phases import phase_cases, phase_minimal
 from testkit.rig.stack import local_stack
 from testkit.rig.tasks import interruptible
@@ -105,14 +106,11 @@ def failures(result: dict[str, Any], targets: bool) -> list[str]:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = script_parser(__doc__, targets=True, seed=True, keep=True)
     parser.add_argument("--cases", type=int, default=300, help="cases in the batch (300)")
     parser.add_argument("--concurrency", type=int, default=16, help="in flight (16)")
-    parser.add_argument("--seed", type=int, default=1, help="batch seed (1)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--profile", action="store_true", help="cProfile the workers (slower)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--no-targets", action="store_true", help="the ratio as a figure only")
     return parser.parse_args()
 
 

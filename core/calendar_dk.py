@@ -4,7 +4,7 @@ Pure and computed (from Easter), so a deadline never moves because a library cha
 answer. A policy snapshot carries the holidays the loader found for the years around its
 opening (`Policy.holidays`); days outside those years, and snapshots recorded before
 policies carried holidays, use the calendar computed here (the same days `holidays`
-gave for DK when it was last consulted at import: tests/test_holiday_snapshot.py).
+gave for DK when it was last consulted at import: tests/unit/test_holiday_snapshot.py).
 """
 
 from collections.abc import Iterable

@@ -6,8 +6,8 @@ lone surrogate (U+D800-U+DFFF) is no UTF-8 at all: the driver cannot even send i
 control characters are stored, but are never part of a caseworker's text and garble the
 messages and reports made from it: refused too, except tab, line feed and carriage return.
 Every string (and every key) is at most `MAX_CHARS` long; the contract's own fields are
-shorter still (names 120, texts 500: core/case/events.py). tests/test_storable.py checks these
-rules against the real database's column types.
+shorter still (names 120, texts 500: core/case/events.py). tests/system/test_storable.py
+checks these rules against the real database's column types.
 
 Pure: no I/O. A reason names the kind of character, never the value.
 """

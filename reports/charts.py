@@ -28,10 +28,11 @@ HOW_TO_READ_BOXES = (
     "Lines: 5% to 95% of stays."
 )
 EARLY, LATE, NEUTRAL = "#2e7d32", "#e07b00", "#3f6fb5"
+SIZE = (10, 5.2)  # inches
 plt.rcParams.update({"font.size": 11, "axes.spines.top": False, "axes.spines.right": False})
 
 
-def _png(draw: Callable[[Figure], None], size: tuple[float, float] = (10, 5.2)) -> bytes:
+def _png(draw: Callable[[Figure], None], size: tuple[float, float]) -> bytes:
     figure = plt.figure(figsize=size, dpi=110)
     try:
         draw(figure)
@@ -43,20 +44,28 @@ def _png(draw: Callable[[Figure], None], size: tuple[float, float] = (10, 5.2)) 
         plt.close(figure)
 
 
-def _nothing(ax: Axes, title: str) -> None:
-    ax.set_title(title, loc="left", fontweight="bold")
-    ax.text(0.5, 0.5, "No data in this period", ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
+def titled_chart(
+    title: str, empty: bool, draw: Callable[[Figure, Axes], None], size: tuple[float, float]
+) -> bytes:
+    """`draw` on one titled plot, or, when the period has no data for it, a line saying so."""
+
+    def whole(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        ax.set_title(title, loc="left", fontweight="bold")
+        if empty:
+            ax.text(0.5, 0.5, "No data in this period", ha="center", va="center",
+                    transform=ax.transAxes)  # fmt: skip
+            ax.set_axis_off()
+        else:
+            draw(figure, ax)
+
+    return _png(whole, size)
 
 
 def time_in_stage(data: ReportData) -> bytes:
-    title = "How long citizens spend in each stage"
+    stages = [s for s in STAGES if data.stage_days.get(s)]
 
-    def draw(figure: Figure) -> None:
-        ax = figure.add_subplot()
-        stages = [s for s in STAGES if data.stage_days.get(s)]
-        if not stages:
-            return _nothing(ax, title)
+    def draw(figure: Figure, ax: Axes) -> None:
         values = [data.stage_days[s] for s in reversed(stages)]
         ax.boxplot(
             values, vert=False, whis=(5, 95), showfliers=False, widths=0.55, patch_artist=True,
@@ -69,20 +78,16 @@ def time_in_stage(data: ReportData) -> bytes:
             ax.annotate(f"typical {days(quartiles(v)[1])} days", (quartiles(v)[2], y),
                         xytext=(8, 6), textcoords="offset points", fontsize=9)  # fmt: skip
         ax.set_xlabel("Days in the stage")
-        ax.set_title(title, loc="left", fontweight="bold")
         ax.text(0, -0.16, HOW_TO_READ_BOXES, transform=ax.transAxes, fontsize=9, color="#555")
         ax.set_xlim(0, max(quartiles(v)[2] for v in values) * 0.15 + ax.get_xlim()[1])
 
-    return _png(draw)
+    return titled_chart("How long citizens spend in each stage", not stages, draw, SIZE)
 
 
 def lead_time(data: ReportData) -> bytes:
     title = "When the company service started, compared with the fit-for-work date"
 
-    def draw(figure: Figure) -> None:
-        ax = figure.add_subplot()
-        if not data.lead_days:
-            return _nothing(ax, title)
+    def draw(figure: Figure, ax: Axes) -> None:
         weeks = Counter(d // 7 for d in data.lead_days)  # week-wide bins, 0 = days 0-6
         bins = range(min(weeks), max(weeks) + 1)
         counts = [weeks.get(b, 0) for b in bins]
@@ -95,7 +100,6 @@ def lead_time(data: ReportData) -> bytes:
                       "(left of the line: help started before the citizen was fit)")  # fmt: skip
         ax.set_ylabel("Citizens (each bar: one week)")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(title, loc="left", fontweight="bold")
         early = sum(1 for d in data.lead_days if d < 0)
         ax.legend(
             handles=[
@@ -106,16 +110,13 @@ def lead_time(data: ReportData) -> bytes:
             loc="upper right",
         )
 
-    return _png(draw)
+    return titled_chart(title, not data.lead_days, draw, SIZE)
 
 
 def escalation_heatmap(data: ReportData) -> bytes:
     title = "Missed deadlines, by department and week"
 
-    def draw(figure: Figure) -> None:
-        ax = figure.add_subplot()
-        if not data.escalations:
-            return _nothing(ax, title)
+    def draw(figure: Figure, ax: Axes) -> None:
         weeks = _mondays(data.period.first, data.period.last)  # quiet weeks too
         rows = list(HEATMAP_ROWS)
         grid = [[0] * len(weeks) for _ in rows]
@@ -131,11 +132,10 @@ def escalation_heatmap(data: ReportData) -> bytes:
                 for x, n in enumerate(row):
                     ax.text(x, y, str(n), ha="center", va="center", fontsize=8)
         ax.set_xlabel("Week the deadline fell in (Monday's date)")
-        ax.set_title(title, loc="left", fontweight="bold")
         bar = figure.colorbar(image, ax=ax, fraction=0.03)
         bar.set_label("Missed deadlines")
 
-    return _png(draw, (11, 4.2))
+    return titled_chart(title, not data.escalations, draw, (11, 4.2))
 
 
 def _mondays(first: date, last: date) -> list[date]:
@@ -145,11 +145,9 @@ def _mondays(first: date, last: date) -> list[date]:
 
 def funnel(data: ReportData) -> bytes:
     title = "From case opened to employed (cases opened in the period)"
+    empty = not data.funnel or data.funnel[0][1] == 0
 
-    def draw(figure: Figure) -> None:
-        ax = figure.add_subplot()
-        if not data.funnel or data.funnel[0][1] == 0:
-            return _nothing(ax, title)
+    def draw(figure: Figure, ax: Axes) -> None:
         labels = [label for label, _ in reversed(data.funnel)]
         counts = [n for _, n in reversed(data.funnel)]
         ax.barh(labels, counts, color=[EARLY] + [NEUTRAL] * (len(counts) - 1))
@@ -159,9 +157,8 @@ def funnel(data: ReportData) -> bytes:
         ax.set_xlabel("Citizens")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # people come whole
         ax.set_xlim(0, total * 1.18)
-        ax.set_title(title, loc="left", fontweight="bold")
 
-    return _png(draw)
+    return titled_chart(title, empty, draw, SIZE)
 
 
 CHARTS: dict[str, tuple[str, Callable[[ReportData], bytes]]] = {

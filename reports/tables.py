@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from reports.data import STAGES, ReportData
 from reports.words import (
@@ -28,6 +30,30 @@ class Table:
     rows: Sequence[Sequence[str]]
 
 
+@dataclass(frozen=True)
+class Heading:
+    """A table's words (headings.toml): its title, the note under it, its column headers."""
+
+    title: str
+    note: str
+    headers: tuple[str, ...]
+
+    def table(self, rows: Iterable[Sequence[str]], **values: object) -> Table:
+        """The table of `rows`, with `values` filled into the note and the headers."""
+        headers = tuple(h.format(**values) for h in self.headers)
+        return Table(self.title, self.note.format(**values), headers, list(rows))
+
+
+def _headings() -> dict[str, Heading]:
+    with HEADINGS_FILE.open("rb") as f:
+        found = tomllib.load(f)
+    return {name: Heading(t["title"], t["note"], tuple(t["headers"])) for name, t in found.items()}
+
+
+HEADINGS_FILE = Path(__file__).with_name("headings.toml")
+HEADINGS = _headings()
+
+
 def time_in_stage(data: ReportData) -> Table:
     rows = []
     for name in STAGES:
@@ -35,34 +61,23 @@ def time_in_stage(data: ReportData) -> Table:
         if values:
             low, mid, high = quartiles(values)
             rows.append((stage(name), str(len(values)), days(mid), f"{days(low)}–{days(high)}"))
-    return Table(
-        "Time in each stage",
-        "Stays that ended in the period. Typical = median; half of all stays lie in the range.",
-        ("Stage", "Stays", "Typical days", "Middle half, days"),
-        rows,
-    )
+    return HEADINGS["time_in_stage"].table(rows)
 
 
 def lead_time(data: ReportData) -> Table:
     lead = data.lead_days
     early = sum(1 for d in lead if d < 0)
     median = statistics.median(lead) if lead else None
-    rows = [
+    return HEADINGS["lead_time"].table([
         ("Handovers accepted in the period", str(len(lead))),
         ("Accepted before the citizen was fit", f"{early} ({percent(early, len(lead))})"),
         ("Typical days from fit-for-work date to acceptance", days(median)),
         ("Handed over in the period, not accepted yet", str(data.handovers_waiting)),
-    ]
-    return Table(
-        "Handover lead time",
-        "Negative days: the company service started before the citizen was fit (the aim).",
-        ("", "Value"),
-        rows,
-    )
+    ])  # fmt: skip
 
 
 def escalations(data: ReportData) -> Table:
-    rows = [
+    return HEADINGS["escalations"].table(
         (
             DEPARTMENT_WORDS.get(r["department"], r["department"]),
             stage(r["stage"]),
@@ -71,54 +86,31 @@ def escalations(data: ReportData) -> Table:
             str(r["cases"]),
         )
         for r in data.escalation_table
-    ]
-    return Table(
-        "Missed deadlines by stage and level",
-        "Deadlines that fell due in the period and passed without progress.",
-        ("Department", "Stage", "Who was told", "Messages", "Cases"),
-        rows,
     )
 
 
 def funnel(data: ReportData) -> Table:
     total = data.funnel[0][1] if data.funnel else 0
-    return Table(
-        "From case opened to employed",
-        "Cases opened in the period, and how far they have come so far.",
-        ("Step", "Citizens", "Share of opened"),
-        [(label, str(n), percent(n, total)) for label, n in data.funnel],
-    )
+    return HEADINGS["funnel"].table((label, str(n), percent(n, total)) for label, n in data.funnel)
 
 
 def paths(data: ReportData) -> Table:
-    rows = [
+    return HEADINGS["paths"].table(
         (path(r["path"]), OUTCOME_WORDS.get(r["outcome"], r["outcome"]), str(r["cases"]))
         for r in data.paths
-    ]
-    return Table(
-        "Which paths end in work",
-        "Cases closed in the period: the stages they went through, and how they ended.",
-        ("Path", "Outcome", "Cases"),
-        rows,
     )
 
 
 def open_cases(data: ReportData) -> Table:
     ordered = sorted(data.open_cases, key=lambda r: (STAGES.index(r["stage"]), r["age_band"]))
     columns = ("cases", "stalled", "paused")
-    rows = [
+    return HEADINGS["open_cases"].table(
         [stage(r["stage"]), age_band(r["age_band"]), *(str(r[c]) for c in columns)] for r in ordered
-    ]
-    return Table(
-        "Open cases today, by stage and age",
-        "Age: time since the case was opened. Stalled: the department head has been told.",
-        ("Stage", "Age", "Cases", "Stalled", "Paused"),
-        rows,
     )
 
 
 def openings(data: ReportData) -> Table:
-    rows = [
+    return HEADINGS["openings"].table(
         (
             r["kind"].replace("_", " "),
             str(r["openings"]),
@@ -127,12 +119,6 @@ def openings(data: ReportData) -> Table:
             days(r["median_days"]),
         )
         for r in data.openings
-    ]
-    return Table(
-        "Company-service openings",
-        "Openings registered in the period. Fill rate = filled of registered.",
-        ("Kind", "Openings", "Got a candidate", "Filled", "Typical days to first candidate"),
-        rows,
     )
 
 

@@ -44,6 +44,7 @@ from infrastructure.exit import run_main
 from testkit.rig.hostile_doors import Findings, check_database, check_histories, direct, http_door
 from testkit.rig.hostile_events import HostileBatch, Item, hostile_batch
 from testkit.rig.hostile_search import search_logs, search_tables, search_workflows
+from testkit.rig.options import script_parser
 from testkit.rig.stack import Child, LocalStack, local_stack
 from testkit.rig.tasks import run_interruptible, until
 
@@ -174,11 +175,9 @@ def _objects(batches: list[HostileBatch], limit: int) -> list[Item]:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = script_parser(__doc__, seed=True, keep=True)
     parser.add_argument("--events", type=int, default=10_000, help="items per door (10,000)")
     parser.add_argument("--direct", type=int, default=500, help="sent straight to a case (500)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return parser.parse_args()
 
 

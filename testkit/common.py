@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
+from aiohttp import web
 
 from devstack.parts import find_executable, free_port
 from infrastructure.config import REPO_ROOT
@@ -36,9 +37,11 @@ __all__ = [
     "child_process",
     "create_database",
     "drop_database",
+    "fetch_rows",
     "free_port",
     "require_executable",
     "run_python",
+    "serving_on",
     "table_names",
     "wait_for_log",
 ]
@@ -70,15 +73,19 @@ async def drop_database(admin_url: str, url: str) -> None:
         await conn.close()
 
 
-async def table_names(url: str) -> set[str]:
+async def fetch_rows(url: str, query: str, *args: object) -> list[asyncpg.Record]:
+    """The rows of one query, on a connection of its own."""
     conn = await asyncpg.connect(url)
     try:
-        rows = await conn.fetch(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-        )
+        rows: list[asyncpg.Record] = await conn.fetch(query, *args)
     finally:
         await conn.close()
-    return {row["table_name"] for row in rows}
+    return rows
+
+
+async def table_names(url: str) -> set[str]:
+    query = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    return {row["table_name"] for row in await fetch_rows(url, query)}
 
 
 async def wait_for_log(log: Path, text: str, proc: Process, limit: float = 20.0) -> None:
@@ -88,6 +95,18 @@ async def wait_for_log(log: Path, text: str, proc: Process, limit: float = 20.0)
         assert proc.returncode is None, seen
         assert asyncio.get_running_loop().time() < deadline, f"no {text!r} in {limit:.0f}s"
         await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def serving_on(app: web.Application, port: int) -> AsyncIterator[None]:
+    """``app`` served on 127.0.0.1:``port`` while inside; stopped at once at the end."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield
+    finally:
+        await runner.cleanup()
 
 
 @asynccontextmanager

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 from temporalio.client import Client
 
 from activities.db import create_pool
@@ -24,6 +23,7 @@ from outbox.config import load_config
 from outbox.notify import CaseNotifier, made
 from outbox.receiver import Receiver
 from outbox.relay import Relay
+from testkit.common import serving_on
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
 
@@ -38,13 +38,8 @@ FROM generate_series(1, $2) AS n
 @asynccontextmanager
 async def receiving(receiver: Receiver, port: int) -> AsyncIterator[Receiver]:
     """Serve ``receiver`` on 127.0.0.1:``port`` while inside."""
-    runner = web.AppRunner(receiver.app(), access_log=None, shutdown_timeout=0.5)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving_on(receiver.app(), port):
         yield receiver
-    finally:
-        await runner.cleanup()
 
 
 def receivers_file(folder: Path, port: int, **relay: float) -> Path:

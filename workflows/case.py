@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.hand_off import HandOffs
     from workflows.payloads import Receipt
     from workflows.shell import (
-        ACTIVITY_RETRY,
+        patiently,
         refused_by_contract,
         refused_step,
         remember,
@@ -195,13 +195,7 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
         return workflow.patched(SUGGEST_APART)
 
     async def _activity(self, name: str, request: object, summary: str) -> None:
-        await workflow.execute_activity(
-            name,
-            request,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=ACTIVITY_RETRY,
-            summary=summary,
-        )
+        await workflow.execute_activity(name, request, **patiently(summary))
 
     def _attributes(self) -> list[SearchAttributeUpdate[Any]] | None:
         state = self._state

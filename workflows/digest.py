@@ -1,11 +1,9 @@
-"""The daily digest: started once a day by a Temporal Schedule (service/schedules.py).
+"""The daily digest: started once a day by a Temporal Schedule (infrastructure/schedules.py).
 
 Which day it is about comes from the schedule's own scheduled time (the
 ``TemporalScheduledStartTime`` search attribute), so a backfill of past days or a run that
 started late writes the digest of the day it stands for; started by hand, it is today.
 """
-
-from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
@@ -19,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
         DigestRequest,
         DigestResult,
     )
-    from workflows.shell import ACTIVITY_RETRY
+    from workflows.shell import patiently
 
 SCHEDULED_AT = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 
@@ -32,12 +30,8 @@ class DigestWorkflow:
         # Through the core: the sandbox's proxied zoneinfo is not a tzinfo to datetime.
         day = local_day(moment, DIGEST_TIMEZONE)
         request = DigestRequest(day=day)
+        summary = f"Write each team's digest for {day.isoformat()}"
         result: DigestResult = await workflow.execute_activity(
-            WRITE_DIGEST,
-            request,
-            result_type=DigestResult,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=ACTIVITY_RETRY,
-            summary=f"Write each team's digest for {day.isoformat()}",
+            WRITE_DIGEST, request, result_type=DigestResult, **patiently(summary)
         )
         return result

@@ -6,7 +6,7 @@ deadline, lets the core decide, persists the effects (and the candidate suggesti
 through one activity, and keeps the search attributes and the UI's details current.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         OpeningResult,
         PersistOpeningRequest,
     )
-    from workflows.shell import ACTIVITY_RETRY
+    from workflows.shell import patiently
 
 
 @workflow.defn(name="OpeningWorkflow")
@@ -80,11 +80,7 @@ class OpeningWorkflow(EntityShell[OpeningState, OpeningDelivery]):
                 projection=project_opening(self._state),
             )
             await workflow.execute_activity(
-                PERSIST_OPENING,
-                request,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=ACTIVITY_RETRY,
-                summary=request.summary(),
+                PERSIST_OPENING, request, **patiently(request.summary())
             )
         self._show()
 

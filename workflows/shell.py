@@ -26,6 +26,15 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 
 
+def patiently(summary: str, seconds: int = 30) -> workflow.ActivityConfig:
+    """How the shells run an activity: each try bounded, retried until it succeeds."""
+    return workflow.ActivityConfig(
+        start_to_close_timeout=timedelta(seconds=seconds),
+        retry_policy=ACTIVITY_RETRY,
+        summary=summary,
+    )
+
+
 async def load_policy(municipality: str) -> Policy:
     """The municipality's policy, recorded in the history: the entity keeps this snapshot."""
     policy: Policy = await workflow.execute_local_activity(

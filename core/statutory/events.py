@@ -1,6 +1,6 @@
 """The three statutory events of the contract and the checks that need the case.
 
-The models follow core/events.py (frozen, strict, unknown fields refused); the checks
+The models follow core/case/events.py (frozen, strict, unknown fields refused); the checks
 that need the case (its first day of absence, whether it is closed) are here, pure, for
 the case's rules to call before they accept the event.
 """

@@ -5,7 +5,7 @@ once per level per deadline, and no repeats after level 3.
 Level 1 (the caseworker) when the due day is over, level 2 (the sick-leave team lead)
 `ladder.level_2_after` later, level 3 (the department head) `ladder.level_3_after` after
 that: the policy's own ladder. Each escalation's key, like the stages'
-(`<case>/escalation/<deadline no>/<level>`, core/messages.py), names it for good:
+(`<case>/escalation/<deadline no>/<level>`, core/case/words.py), names it for good:
 `<case>/statutory/<rule>/<latest date>/<level>`, so the outbox writes it once whatever
 the retries; the state remembers the keys written, so it is asked for once.
 """
@@ -21,7 +21,7 @@ from core.statutory.policy import StatutoryRules
 from core.statutory.state import StatutoryState
 
 LEVELS = (1, 2, 3)
-# Beyond this, the message says it was sent late (as core/clock.py's stage escalations).
+# Beyond this, the message says it was sent late (as the stages' do: core/kernel/deadlines.py).
 LATE_AFTER = timedelta(minutes=1)
 
 

@@ -1,6 +1,6 @@
 """The statutory clocks in words for caseworkers and leads: one place for their texts.
 
-Like core/messages.py, texts name the case, the rule and dates, never the citizen.
+Like core/case/words.py, texts name the case, the rule and dates, never the citizen.
 """
 
 from core.kernel.timeline import when

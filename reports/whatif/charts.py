@@ -8,7 +8,7 @@ from datetime import date
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from reports.charts import LATE, NEUTRAL, _nothing, _png
+from reports.charts import LATE, NEUTRAL, SIZE, titled_chart
 from reports.whatif.figures import Figures, percentile
 from reports.whatif.words import group
 from reports.words import stage
@@ -17,21 +17,16 @@ Chart = Callable[[Figures, Figures, list[date]], bytes]
 
 
 def messages_per_week(current: Figures, new: Figures, weeks: list[date]) -> bytes:
-    def draw(figure: Figure) -> None:
-        ax = figure.add_subplot()
-        title = "Messages a week, current and new policy"
-        if not current.weeks and not new.weeks:
-            return _nothing(ax, title)
+    def draw(figure: Figure, ax: Axes) -> None:
         for side, colour in ((current, NEUTRAL), (new, LATE)):
             counts = [side.weeks[w] for w in weeks]
             ax.plot(weeks, counts, color=colour, label=side.label)  # type: ignore[arg-type]
-        ax.set_title(title, loc="left", fontweight="bold")
         ax.set_ylabel("messages (all recipients)")
         ax.set_xlabel("week starting")
         ax.legend(loc="upper left")
-        return None
 
-    return _png(draw)
+    title = "Messages a week, current and new policy"
+    return titled_chart(title, not current.weeks and not new.weeks, draw, SIZE)
 
 
 def _bars(
@@ -46,33 +41,24 @@ def _bars(
 
 
 def workload(current: Figures, new: Figures, weeks: list[date]) -> bytes:
-    def draw(figure: Figure) -> None:
-        ax = figure.add_subplot()
-        title = "Messages a week per recipient group"
-        groups = sorted({g for g, _ in current.group_weeks} | {g for g, _ in new.group_weeks})
-        if not groups:
-            return _nothing(ax, title)
-        n = max(len(weeks), 1)
+    groups = sorted({g for g, _ in current.group_weeks} | {g for g, _ in new.group_weeks})
+    n = max(len(weeks), 1)
 
-        def per_week(side: Figures, name: str) -> float:
-            return sum(c for (g, _), c in side.group_weeks.items() if g == name) / n
+    def per_week(side: Figures, name: str) -> float:
+        return sum(c for (g, _), c in side.group_weeks.items() if g == name) / n
 
+    def draw(figure: Figure, ax: Axes) -> None:
         pairs = [(per_week(current, g), per_week(new, g)) for g in groups]
         _bars(ax, [group(g) for g in groups], pairs, (current.label, new.label))
-        ax.set_title(title, loc="left", fontweight="bold")
         ax.set_xlabel("messages a week, on average")
-        return None
 
-    return _png(draw)
+    return titled_chart("Messages a week per recipient group", not groups, draw, SIZE)
 
 
 def time_in_stage(current: Figures, new: Figures, weeks: list[date]) -> bytes:
-    def draw(figure: Figure) -> None:
-        ax = figure.add_subplot()
-        title = "Typical (median) time in each stage"
-        stages = [s for s in current.stage_days if s in new.stage_days]
-        if not stages:
-            return _nothing(ax, title)
+    stages = [s for s in current.stage_days if s in new.stage_days]
+
+    def draw(figure: Figure, ax: Axes) -> None:
         pairs = [
             (
                 percentile(current.stage_days[s], 0.5) or 0.0,
@@ -81,11 +67,9 @@ def time_in_stage(current: Figures, new: Figures, weeks: list[date]) -> bytes:
             for s in stages
         ]
         _bars(ax, [stage(s.value) for s in stages], pairs, (current.label, new.label))
-        ax.set_title(title, loc="left", fontweight="bold")
         ax.set_xlabel("days")
-        return None
 
-    return _png(draw)
+    return titled_chart("Typical (median) time in each stage", not stages, draw, SIZE)
 
 
 # File name: the title of the table the chart goes with, and how to draw it.

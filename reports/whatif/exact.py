@@ -1,6 +1,6 @@
 """What PostgreSQL holds for some cases against what the pure core says they did: the
 outbox keys the cases' own rules wrote and each case's projection. The chaos and crash
-proofs (scripts/verify.py) and the what-if's exactness test compare through here.
+proofs (testkit/rig/verify.py) and the what-if's exactness test compare through here.
 """
 
 from __future__ import annotations

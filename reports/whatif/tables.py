@@ -4,7 +4,7 @@ terminal and the HTML page show the same (reports.tables.Table)."""
 from __future__ import annotations
 
 from core.stages import Stage
-from reports.tables import Table
+from reports.tables import HEADINGS, Table
 from reports.whatif.figures import Figures, percentile
 from reports.whatif.words import change, days_change, group, kind
 from reports.words import days, stage
@@ -13,8 +13,9 @@ MOST_CHANGED = 10
 BUSIEST = 8
 
 
-def _sides(current: Figures, new: Figures) -> tuple[str, str]:
-    return current.label, new.label
+def _sides(current: Figures, new: Figures) -> dict[str, str]:
+    """The two policies' labels, as the headings name them."""
+    return {"current": current.label, "new": new.label}
 
 
 def messages(current: Figures, new: Figures, weeks: int) -> Table:
@@ -24,12 +25,7 @@ def messages(current: Figures, new: Figures, weeks: int) -> Table:
         rows.append((kind(*key), str(a), str(b), change(a, b)))
     a, b = sum(current.messages.values()), sum(new.messages.values())
     rows.append(("All messages", str(a), str(b), change(a, b)))
-    return Table(
-        "Messages by kind and level",
-        f"Messages owed in the period ({weeks} weeks): a missed deadline counts when it fell due.",
-        ("Message", *_sides(current, new), "Change"),
-        rows,
-    )
+    return HEADINGS["whatif_messages"].table(rows, weeks=weeks, **_sides(current, new))
 
 
 def workload(current: Figures, new: Figures, weeks: int) -> Table:
@@ -42,14 +38,7 @@ def workload(current: Figures, new: Figures, weeks: int) -> Table:
             total = sum(per_week)
             cells += [f"{total / max(weeks, 1):.1f}", str(max(per_week, default=0))]
         rows.append((group(name), *cells))
-    a, b = _sides(current, new)
-    return Table(
-        "Workload per recipient group",
-        "Messages a week on average, and in the busiest week. Team leads and heads are one "
-        "person each; caseworkers and consultants share theirs by case.",
-        ("Recipients", f"{a}: a week", f"{a}: busiest", f"{b}: a week", f"{b}: busiest"),
-        rows,
-    )
+    return HEADINGS["whatif_workload"].table(rows, **_sides(current, new))
 
 
 def busiest_people(current: Figures, new: Figures) -> Table:
@@ -65,12 +54,7 @@ def busiest_people(current: Figures, new: Figures) -> Table:
         (p, str(a.get(p, 0)), str(b.get(p, 0)), change(a.get(p, 0), b.get(p, 0)))
         for p in people[:BUSIEST]
     ]
-    return Table(
-        "The most messages one person gets in one week",
-        "Each recipient's busiest week under either policy: who would be buried first.",
-        ("Recipient", *_sides(current, new), "Change"),
-        rows,
-    )
+    return HEADINGS["whatif_busiest_people"].table(rows, **_sides(current, new))
 
 
 def stalled(current: Figures, new: Figures) -> Table:
@@ -83,12 +67,7 @@ def stalled(current: Figures, new: Figures) -> Table:
         rows.append((label, str(x), str(y), change(x, y)))
     x, y = sum(current.refused.values()), sum(new.refused.values())
     rows.append(("Events the rules would refuse", str(x), str(y), change(x, y)))
-    return Table(
-        "Stalled cases and refused events",
-        f"Of {current.cases} cases with events in the period. A refused event changes nothing.",
-        ("", *_sides(current, new), "Change"),
-        rows,
-    )
+    return HEADINGS["whatif_stalled"].table(rows, cases=current.cases, **_sides(current, new))
 
 
 def durations(current: Figures, new: Figures) -> Table:
@@ -105,13 +84,7 @@ def durations(current: Figures, new: Figures) -> Table:
             x, y = percentile(a, share), percentile(b, share)
             cells += [f"{days(x)} / {days(y)}", days_change(x, y)]
         rows.append((label, f"{len(a)} / {len(b)}", *cells))
-    return Table(
-        "Time in stage and handover lead time (days)",
-        "Current / new. Stays that ended in the period; lead time is the acceptance day "
-        "minus the fit-for-work day (negative: help started before the citizen was fit).",
-        ("", "Stays", "Median", "Change", "90th percentile", "Change"),
-        rows,
-    )
+    return HEADINGS["whatif_durations"].table(rows)
 
 
 def _order(s: Stage) -> int:
@@ -133,22 +106,12 @@ def most_changed(current: Figures, new: Figures) -> Table:
             break
         ends = " → ".join(stage(s.value) if s else "–" for s in (sa, sb))
         rows.append((case_id, f"{a} → {b}", ends))
-    return Table(
-        "The cases that change the most",
-        "Messages in the period, and the stage at its end, current → new.",
-        ("Case", "Messages", "Stage at the end"),
-        rows,
-    )
+    return HEADINGS["whatif_most_changed"].table(rows)
 
 
 def refusals(new: Figures) -> Table:
     rows = [(reason, str(n)) for reason, n in new.refused.most_common(8)]
-    return Table(
-        "Events the new policy's rules would refuse",
-        "Sent by the case system and accepted under the current policy.",
-        ("Field: reason", "Events"),
-        rows,
-    )
+    return HEADINGS["whatif_refusals"].table(rows)
 
 
 def all_tables(current: Figures, new: Figures, weeks: int) -> list[Table]:

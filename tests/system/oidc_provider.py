@@ -19,6 +19,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from board.testing import free_port
+from testkit.common import serving_on
 
 
 @dataclass
@@ -90,10 +91,5 @@ class Provider:
 async def serving(provider: Provider) -> AsyncIterator[Provider]:
     port = free_port()
     provider.issuer = f"http://127.0.0.1:{port}"
-    runner = web.AppRunner(provider.app(), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving_on(provider.app(), port):
         yield provider
-    finally:
-        await runner.cleanup()

@@ -28,7 +28,7 @@ from tests.system.board_browser import (
 )
 
 __all__ = ["browser"]  # the fixture, imported for pytest
-TEAM = "sygedagpenge-1"  # the team tests/core_support.py's case_opened names
+TEAM = "sygedagpenge-1"  # the team testkit/samples.py's case_opened names
 FAST_LADDER = {"JOB_GOAL_TALK": "2 seconds", "level_2_after": "2 seconds",
                "level_3_after": "2 seconds"}  # fmt: skip
 FAST_RELAY = {"first_delay_seconds": 0.05, "max_delay_seconds": 0.2, "timeout_seconds": 2.0}

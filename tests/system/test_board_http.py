@@ -15,6 +15,7 @@ import pytest
 
 from board.config import load_board_settings
 from board.testing import running_board, write_leads
+from testkit.common import fetch_rows
 
 TEAM = "sygedagpenge-1"
 
@@ -76,13 +77,9 @@ async def test_a_lead_sees_their_team_and_gets_403_elsewhere(board: str, clean_d
             assert "Job-goal talk" in await r.text()
         async with session.get(f"{board}/cases/K-ours") as r:  # the choice is remembered
             assert "the early job-goal talk" in await r.text()
-    conn = await asyncpg.connect(clean_db)
-    try:
-        rows = await conn.fetch(
-            "SELECT viewer, case_id, allowed, via FROM board_access_log ORDER BY id"
-        )
-    finally:
-        await conn.close()
+    rows = await fetch_rows(
+        clean_db, "SELECT viewer, case_id, allowed, via FROM board_access_log ORDER BY id"
+    )
     assert [tuple(r) for r in rows] == [
         ("tl-a", "K-theirs", False, "dev"), ("tl-a", "K-ours", True, "dev"),
         ("tl-a", "K-ours", True, "dev"),
