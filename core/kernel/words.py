@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from core.kernel.timeline import DEFAULT_TZ, TimelineEntry, when
+from core.kernel.timeline_words import timeline_entry
 from core.language import DEFAULT, Language, say
 from core.policy import Policy
 
@@ -25,7 +26,7 @@ def sent_late(due: datetime, tz: str, lang: str) -> str:
 def plain(details: str, timeline: tuple[TimelineEntry, ...], tz: str, lang: str = DEFAULT) -> str:
     """Details and timeline as plain text for a terminal (`starter.py status`)."""
     lines = [details.replace("**", "").replace("\n\n", "\n"), "", say(lang, "Timeline:")]
-    lines += [f"  {when(entry.at, tz)}  {entry.what}" for entry in timeline]
+    lines += [f"  {when(entry.at, tz)}  {timeline_entry(entry.what, lang)}" for entry in timeline]
     return "\n".join(lines)
 
 

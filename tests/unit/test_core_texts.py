@@ -20,6 +20,7 @@ from core.case.delivery import DeliveryNews, LastEscalation
 from core.case.events import OpeningKind, Outcome
 from core.case.state import DeadlineKind, SendMessage
 from core.case.words import delivery_line, describe, status
+from core.kernel.timeline_words import timeline_entry
 from core.language import DOMAIN, LANGUAGES, LOCALE_DIR, translated
 from core.opening.process import decide_opening
 from core.opening.state import OpeningMessage, OpeningState, OpeningStatus
@@ -84,6 +85,10 @@ def _ladder(pol: Policy | None = None) -> Case:
 
 def _later(pol: Policy | None = None) -> list[SendMessage]:
     """Handover requested, sent back, accepted; then a wage talk and an early warning."""
+    return [m for m in messages(_placed(pol).effects) if m.message_kind != "escalation"]
+
+
+def _placed(pol: Policy | None = None) -> Case:
     case = Case(pol)
     case.apply(event("case_opened", local("2026-11-02 09:00")))
     case.apply(event("job_goal_talk_held", local("2026-11-03 10:00")))
@@ -96,7 +101,8 @@ def _later(pol: Policy | None = None) -> list[SendMessage]:
     case.apply(event("placement_started", local("2026-11-16 08:00"), started_on="2026-11-16"))
     case.apply(event("progression_scored", local("2026-11-18 10:00"), score=7))
     case.apply(event("progression_scored", local("2026-11-19 10:00"), score=4))
-    return [m for m in messages(case.effects) if m.message_kind != "escalation"]
+    case.apply(event("case_closed", local("2026-11-20 10:00"), outcome="employed"))
+    return case
 
 
 def test_escalations_at_every_level_are_danish_by_default() -> None:
@@ -181,3 +187,12 @@ def test_the_opening_in_danish_by_default_and_english_on_request() -> None:
     assert message.text.startswith(f"Opening {OPENING} (wage_subsidy at ")
     assert "Sent late: this was due" in message.text
     assert describe_opening(state).startswith(f"**OPEN** - Opening {OPENING}")
+
+
+def test_every_timeline_entry_is_shown_in_danish() -> None:
+    state, _ = _opening(policy())
+    entries = [e.what for e in (*_ladder().state.timeline, *_placed().state.timeline,
+               *state.timeline)]  # fmt: skip
+    assert sorted({e for e in entries if timeline_entry(e, "da") == e}) == []
+    assert timeline_entry("entered HANDOVER", "da") == "gik ind i fasen Overlevering"
+    assert timeline_entry("entered HANDOVER", "en") == "entered HANDOVER"
