@@ -304,14 +304,14 @@ async def test_every_stage_deadline_escalates_to_its_owner(hs: Harness) -> None:
     await escalates(1, [CONSULTANT], "ventet på et match med en arbejdsgiver")
 
     await case.accept("match_proposed")
-    await escalates(1, [CONSULTANT], "the match proposal got no answer")
+    await escalates(1, [CONSULTANT], "matchforslaget har ikke fået svar")
 
     start = (await hs.now()).date()
     await case.accept("placement_started")
     s = await case.settled()
     # The first follow-up is due a week after the start (a day-based entry), by day's end.
     assert s.state.deadline == end_of_day(start + timedelta(weeks=1), tz)
-    await escalates(1, [CONSULTANT], "after-care follow-up 1 was due")
+    await escalates(1, [CONSULTANT], "opfølgning 1 i efterværnet skulle have været holdt")
 
     # Exactly these messages, each once.
     rows = await case.escalations()
