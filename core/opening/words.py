@@ -134,7 +134,7 @@ def suggestion_text(
     lang: str = DEFAULT,
 ) -> str:
     """One suggestion, for the case's consultant and the opening's owner."""
-    why = "; ".join(reasons(fit, str(opening["disco_code"]), restrictions))
+    why = "; ".join(reasons(fit, str(opening["disco_code"]), restrictions, lang))
     words = N_(
         "Suggestion: case {case} for opening {opening} ({kind} at {employer}: '{title}', "
         "{hours:g} h/week, starts {starts_on}, {municipality}). Score {score:g}/100: {why}."
