@@ -68,7 +68,7 @@ async def test_the_case_hears_that_its_escalation_was_delivered_or_refused(
             shown = await eventually(
                 lambda: current_details(case.handle), lambda d: "**leveret**" in d, "delivered"
             )
-            assert "Last escalation (level 1): **delivered** " in shown
+            assert "Seneste eskalering (niveau 1): **leveret** " in shown
             rows = await states(clean_db)
             assert rows[first]["state"] == "delivered" and rows[orphan]["state"] == "delivered"
             assert receiver.seen[first] == 1
@@ -80,7 +80,7 @@ async def test_the_case_hears_that_its_escalation_was_delivered_or_refused(
             shown = await eventually(
                 lambda: current_details(case.handle), lambda d: "afvist" in d, "refused"
             )
-            assert "Last escalation (level 2): **delivery failed (refused)** " in shown
+            assert "Seneste eskalering (niveau 2): **levering mislykkedes (afvist)** " in shown
             assert ": 422" in shown
             assert relay.notifier is not None and relay.notifier.told == 2
     # Each delivered message was sent once: telling the case sent nothing again.
@@ -108,7 +108,7 @@ async def test_an_escalation_acknowledged_on_the_pull_feed_is_delivered_in_the_d
         finally:
             await notifier.close()
             await pool.close()
-    assert "Last escalation (level 1): **delivered** " in shown
+    assert "Seneste eskalering (niveau 1): **leveret** " in shown
     assert notifier.told == 1
 
 
@@ -138,5 +138,5 @@ async def test_the_relay_process_tells_the_case_with_the_workers_settings(
             finally:
                 relay.send_signal(signal.SIGTERM)
                 assert await asyncio.wait_for(relay.wait(), 20) == 0, log.read_text()
-    assert "Last escalation (level 1): **delivered** " in shown
+    assert "Seneste eskalering (niveau 1): **leveret** " in shown
     assert receiver.seen[first] == 1
