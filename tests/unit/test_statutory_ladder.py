@@ -93,9 +93,7 @@ def test_texts_say_the_rule_and_dates() -> None:
         "(lovens seneste dato 2026-04-06 er en lukkedag)."
     )
     ended = fit(state, "2026-03-01")
-    assert next_in_words(ended, None) == (
-        "Lovpligtig opfølgning ophørte 2026-03-01 (raskmeldt)."
-    )
+    assert next_in_words(ended, None) == ("Lovpligtig opfølgning ophørte 2026-03-01 (raskmeldt).")
     (late,) = escalations_due(state, LAW, LADDER, CALENDAR, at("2026-04-03 12:00"))
     text = escalation_text(late, "Norddjurs")
     assert "holdt senest 2026-04-01" in text and "Niveau 1 (sagsbehandler): handl" in text
