@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.case import words as case_words
+from core.case import details as case_words
 from core.case.state import CaseState
 from core.kernel.words import as_json as state_json
 from core.opening import words as opening_words
@@ -21,9 +21,7 @@ from workflows.opening_payloads import opening_workflow_id
 State = TypeVar("State", bound=BaseModel)
 
 
-async def case_status(
-    client: Client, case_id: str, as_json: bool, database_url: str | None
-) -> int:
+async def case_status(client: Client, case_id: str, as_json: bool, database_url: str | None) -> int:
     async def words(state: CaseState) -> str:
         delivery = await escalation_line(database_url, case_id)
         return case_words.status(state) + (f"\n\n{delivery}" if delivery else "")

@@ -17,9 +17,9 @@ from babel.messages.pofile import read_po
 from core import code_words
 from core.case.deadlines import next_wakeup
 from core.case.delivery import DeliveryNews, LastEscalation
+from core.case.details import delivery_line, describe, status
 from core.case.events import OpeningKind, Outcome
 from core.case.state import DeadlineKind, SendMessage
-from core.case.words import delivery_line, describe, status
 from core.kernel.timeline_words import timeline_entry
 from core.language import DOMAIN, LANGUAGES, LOCALE_DIR, translated
 from core.opening.process import decide_opening

@@ -10,7 +10,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from core.case.delivery import KEPT, Deliveries, DeliveryNews
-from core.case.words import delivery_line
+from core.case.details import delivery_line
 from core.kernel.timeline import when
 from testkit.builders import write_policy
 from testkit.case_run import key
