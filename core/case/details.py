@@ -123,6 +123,28 @@ def delivery_line(escalation: LastEscalation, tz: str, lang: str) -> str:
     return say(lang, "Last escalation (level {level}): {news}", level=escalation.level, news=told)
 
 
+OUTBOX_UNKNOWN = N_("Last escalation: unknown (the outbox database did not answer)")
+_OUTBOX_STATE = {
+    "failed": N_("NOT delivered, refused by the receiver"),
+    "dead": N_("NOT delivered, dead-lettered"),
+    "pull": N_("waiting to be fetched from the pull feed"),
+}
+
+
+def outbox_sentence(
+    key: str, state: str, delivered_at: datetime | None, attempts: int, answer: str | None,
+    lang: str = DEFAULT,
+) -> str:  # fmt: skip
+    """The last escalation's row in the outbox, for `starter.py status`."""
+    if delivered_at is not None:
+        at = f"{delivered_at:%Y-%m-%d %H:%M:%S %Z}"
+        return say(lang, "Last escalation {key}: delivered {at}", key=key, at=at)
+    what = say(lang, _OUTBOX_STATE.get(state, N_("not delivered yet")))
+    last = say(lang, "; last answer: {answer}", answer=answer) if answer else ""
+    words = N_("Last escalation {key}: {what} ({attempts} attempt(s){last})")
+    return say(lang, words, key=key, what=what, attempts=attempts, last=last)
+
+
 def summary(case_id: str, lang: str = DEFAULT) -> str:
     text = N_("Sick-leave case {case}: job goal, CV, handover to company service, match")
     return say(lang, text, case=case_id)
