@@ -13,6 +13,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from pydantic import ValidationError
 
 from core import code_words
 from core.case.deadlines import next_wakeup
@@ -28,6 +29,7 @@ from core.opening.words import describe_opening
 from core.policy import Policy
 from core.stages import WAITING_FOR, Department, Stage
 from infrastructure.config import REPO_ROOT
+from infrastructure.policy_file import load_policy_book
 from testkit.openings import OPENING, opening
 from testkit.samples import Case, event, local, messages, policy
 
@@ -196,3 +198,16 @@ def test_every_timeline_entry_is_shown_in_danish() -> None:
     assert sorted({e for e in entries if timeline_entry(e, "da") == e}) == []
     assert timeline_entry("entered HANDOVER", "da") == "gik ind i fasen Overlevering"
     assert timeline_entry("entered HANDOVER", "en") == "entered HANDOVER"
+
+
+def test_a_municipality_may_choose_english_and_nothing_else() -> None:
+    book = load_policy_book(REPO_ROOT / "policies" / "default.toml")
+    assert book.for_municipality("Norddjurs").language == "da"
+    english = book.model_copy(update={"municipalities": {"Norddjurs": {"language": "en"}}})
+    assert english.for_municipality("Norddjurs").language == "en"
+    assert english.for_municipality("Aarhus").language == "da"
+    german = book.model_copy(update={"municipalities": {"Norddjurs": {"language": "de"}}})
+    with pytest.raises(ValidationError, match="language"):
+        german.for_municipality("Norddjurs")
+    old = policy().model_dump(exclude={"language"})  # a snapshot from before the choice
+    assert Policy.model_validate(old).language == "da"
