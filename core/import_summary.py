@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.kernel.timeline import when
+from core.language import DEFAULT, N_, say
 
 LISTED = 50  # messages named one by one; the rest are counted
 
@@ -19,16 +20,22 @@ class Folded:
     due_at: datetime | None
 
 
-def summary_text(recipient: str, folded: Sequence[Folded], cutoff: datetime) -> str:
+def summary_text(
+    recipient: str, folded: Sequence[Folded], cutoff: datetime, lang: str = DEFAULT
+) -> str:
+    """In the service's default language: one recipient's folded messages span policies."""
     cases = sorted({f.case_id for f in folded if f.case_id})
-    head = (
-        f"Import summary for {recipient}: {len(folded)} message(s) about {len(cases)} case(s) "
-        f"fell due before {when(cutoff)}, before these cases came to Trappebro; they are "
-        "recorded, not sent one by one. Look at each case's current deadline."
+    words = N_(
+        "Import summary for {recipient}: {messages} message(s) about {cases} case(s) fell due "
+        "before {cutoff}, before these cases came to Trappebro; they are recorded, not sent one "
+        "by one. Look at each case's current deadline."
     )
+    values = {"messages": len(folded), "cases": len(cases), "cutoff": when(cutoff)}
+    head = say(lang, words, recipient=recipient, **values)
     ordered = sorted(folded, key=lambda f: (f.due_at is None, f.due_at, f.message_key))
-    lines = [f"- {f.kind} {f.case_id or ''} due {when(f.due_at)}".replace("  ", " ")
-             for f in ordered[:LISTED]]  # fmt: skip
+    line = N_("- {kind} {case} due {due}")
+    lines = [say(lang, line, kind=f.kind, case=f.case_id or "", due=when(f.due_at))
+             .replace("  ", " ") for f in ordered[:LISTED]]  # fmt: skip
     if len(ordered) > LISTED:
-        lines.append(f"- and {len(ordered) - LISTED} more")
+        lines.append(say(lang, "- and {more} more", more=len(ordered) - LISTED))
     return "\n".join([head, *lines])

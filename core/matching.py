@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from core.language import DEFAULT, N_, say
+
 TITLE_SIMILARITY = 0.3
 PART_TIME_HOURS = 30.0  # above this many hours a week, "part_time_only" rules an opening out
 
@@ -98,29 +100,37 @@ def score(fit: Fit) -> float:
     return round(occupation + availability + municipality, 2)
 
 
-def reasons(fit: Fit, disco_code: str, restrictions: tuple[str, ...]) -> list[str]:
+def reasons(
+    fit: Fit, disco_code: str, restrictions: tuple[str, ...], lang: str = DEFAULT
+) -> list[str]:
     """Why the candidate is suggested, in words a consultant understands."""
-    out = [_occupation_reason(fit, disco_code)]
-    late = fit.days_late
+    out = [_occupation_reason(fit, disco_code, lang)]
+    late, on, starts = fit.days_late, fit.available_on, fit.starts_on
     if late is None:
-        out.append("no fit-for-work date known yet: check availability")
+        out.append(say(lang, "no fit-for-work date known yet: check availability"))
     elif late == 0:
-        out.append(f"available from {fit.available_on}, by the start on {fit.starts_on}")
+        out.append(say(lang, "available from {on}, by the start on {starts}", on=on, starts=starts))
     else:
-        out.append(f"available from {fit.available_on}, {late} day(s) after the start")
+        words = N_("available from {on}, {late} day(s) after the start")
+        out.append(say(lang, words, on=on, late=late))
     out.append(
-        "lives in the opening's municipality"
+        say(lang, "lives in the opening's municipality")
         if fit.same_municipality
-        else "lives in another municipality"
+        else say(lang, "lives in another municipality")
     )
     if restrictions:
-        out.append(f"restrictions ({', '.join(restrictions)}) allow the work asked for")
+        words = N_("restrictions ({restrictions}) allow the work asked for")
+        out.append(say(lang, words, restrictions=", ".join(restrictions)))
     return out
 
 
-def _occupation_reason(fit: Fit, disco_code: str) -> str:
+def _occupation_reason(fit: Fit, disco_code: str, lang: str) -> str:
+    goal = fit.goal_title
     if fit.occupation == "exact":
-        return f"job goal '{fit.goal_title}' is the same occupation (DISCO {disco_code})"
+        words = N_("job goal '{goal}' is the same occupation (DISCO {disco})")
+        return say(lang, words, goal=goal, disco=disco_code)
     if fit.occupation == "group":
-        return f"job goal '{fit.goal_title}' is in the same occupational group ({disco_code[:3]})"
-    return f"job goal '{fit.goal_title}' has a similar title ({fit.similarity:.0%} alike)"
+        words = N_("job goal '{goal}' is in the same occupational group ({group})")
+        return say(lang, words, goal=goal, group=disco_code[:3])
+    words = N_("job goal '{goal}' has a similar title ({alike:.0%} alike)")
+    return say(lang, words, goal=goal, alike=fit.similarity)

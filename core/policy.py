@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.calendar_dk import Holidays, carried
 from core.durations import Duration
+from core.language import DEFAULT, Language
 from core.stages import Stage
 
 _DEADLINE_STAGES = (
@@ -61,6 +62,9 @@ class Policy(BaseModel):
 
     name: str
     timezone: str = "Europe/Copenhagen"
+    # The language of every text people read about its cases and openings; snapshots
+    # recorded before there was a choice load as Danish.
+    language: Language = DEFAULT
     deadlines: dict[Stage, Duration]
     match_response: Duration = Field(description="time to answer a match proposal")
     handover_window: Duration = Field(

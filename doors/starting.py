@@ -11,8 +11,8 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from core.case.details import summary as case_summary
 from core.case.events import Event
-from core.case.words import summary as case_summary
 from core.opening.events import OpeningEvent
 from core.opening.words import summary as opening_summary
 from infrastructure.patience import CALL_TIMEOUT

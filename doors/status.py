@@ -9,9 +9,10 @@ from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.case import words as case_words
+from core.case import details as case_words
 from core.case.state import CaseState
 from core.kernel.words import as_json as state_json
+from core.kernel.words import language_of
 from core.opening import words as opening_words
 from core.opening.state import OpeningState
 from outbox.ops import escalation_line
@@ -21,11 +22,9 @@ from workflows.opening_payloads import opening_workflow_id
 State = TypeVar("State", bound=BaseModel)
 
 
-async def case_status(
-    client: Client, case_id: str, as_json: bool, database_url: str | None
-) -> int:
+async def case_status(client: Client, case_id: str, as_json: bool, database_url: str | None) -> int:
     async def words(state: CaseState) -> str:
-        delivery = await escalation_line(database_url, case_id)
+        delivery = await escalation_line(database_url, case_id, language_of(state.policy))
         return case_words.status(state) + (f"\n\n{delivery}" if delivery else "")
 
     return await show(client, workflow_id(case_id), CaseState, f"no case {case_id}", as_json, words)

@@ -9,6 +9,9 @@ from datetime import datetime
 
 import asyncpg
 
+from core.case.details import OUTBOX_UNKNOWN, outbox_sentence
+from core.language import DEFAULT, say
+
 OPEN_STATES = ("pending", "failed", "dead", "pull")
 STATES = (*OPEN_STATES, "folded", "delivered")
 
@@ -68,21 +71,11 @@ class EscalationDelivery:
     attempts: int
     last_answer: str | None
 
-    def sentence(self) -> str:
-        """Whether it arrived, for `starter.py status`."""
-        if self.delivered_at is not None:
-            when = f"{self.delivered_at:%Y-%m-%d %H:%M:%S %Z}"
-            return f"Last escalation {self.message_key}: delivered {when}"
-        what = _NOT_DELIVERED.get(self.state, "not delivered yet")
-        answer = f"; last answer: {self.last_answer}" if self.last_answer else ""
-        return f"Last escalation {self.message_key}: {what} ({self.attempts} attempt(s){answer})"
-
-
-_NOT_DELIVERED = {
-    "failed": "NOT delivered, refused by the receiver",
-    "dead": "NOT delivered, dead-lettered",
-    "pull": "waiting to be fetched from the pull feed",
-}
+    def sentence(self, lang: str = DEFAULT) -> str:
+        """Whether it arrived, for `starter.py status`, in the case's language."""
+        return outbox_sentence(
+            self.message_key, self.state, self.delivered_at, self.attempts, self.last_answer, lang
+        )
 
 
 async def last_escalation(conn: asyncpg.Connection, case_id: str) -> EscalationDelivery | None:
@@ -90,7 +83,9 @@ async def last_escalation(conn: asyncpg.Connection, case_id: str) -> EscalationD
     return EscalationDelivery(**dict(row)) if row is not None else None
 
 
-async def escalation_line(database_url: str | None, case_id: str) -> str | None:
+async def escalation_line(
+    database_url: str | None, case_id: str, lang: str = DEFAULT
+) -> str | None:
     """The sentence for `starter.py status`; None without a database or an escalation. A
     database that does not answer is said, not fatal: the case itself was shown already."""
     if not database_url:
@@ -98,9 +93,9 @@ async def escalation_line(database_url: str | None, case_id: str) -> str | None:
     try:
         conn = await asyncpg.connect(database_url, timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError):
-        return "Last escalation: unknown (the outbox database did not answer)"
+        return say(lang, OUTBOX_UNKNOWN)
     try:
         found = await last_escalation(conn, case_id)
     finally:
         await conn.close()
-    return found.sentence() if found else None
+    return found.sentence(lang) if found else None

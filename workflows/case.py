@@ -15,10 +15,10 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from core.case.deadlines import next_wakeup
     from core.case.delivery import DeliveryNews
+    from core.case.details import describe, waiting_summary
     from core.case.process import CASE
     from core.case.projection import project
     from core.case.state import CaseState, Effect
-    from core.case.words import describe, waiting_summary
     from core.stages import Stage
     from workflows import search_attributes as sa
     from workflows.activity_names import PERSIST_CASE, SUGGEST_OPENINGS

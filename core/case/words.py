@@ -1,22 +1,22 @@
-"""A case in words: outbox messages a caseworker or leader understands, the details ops
-staff see in the Temporal Web UI, and the status `starter.py status` prints.
+"""A case in words: the outbox messages a caseworker or leader understands (the details
+ops staff see and `starter.py status` are in core/case/details.py).
 
 Texts name the case, stage, staff ids and dates; never the citizen. Each message's key
-makes writing it idempotent.
+makes writing it idempotent. They are in the policy's language: English message ids, looked
+up in core/locale (core/language.py); stage, department and outcome codes are ids too.
 """
 
 from datetime import datetime
 from typing import Literal
 
-from core.case.deadlines import next_wakeup
-from core.case.delivery import LastEscalation
 from core.case.state import CaseState, SendMessage
 from core.kernel.timeline import built, when
-from core.kernel.words import plain, zone_of
+from core.kernel.words import language_of, sent_late, zone_of
+from core.language import N_, say
 from core.stages import WAITING_FOR, Department, Stage
 
 EventMessage = Literal["handover_rejected", "wage_talk", "early_warning"]
-_ROLE = {1: "owner", 2: "team lead", 3: "department head"}
+_ROLE = {1: N_("owner"), 2: N_("team lead"), 3: N_("department head")}
 
 
 def recipients(state: CaseState, level: int) -> tuple[str, ...]:
@@ -46,28 +46,48 @@ def recipients(state: CaseState, level: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _what_passed(state: CaseState) -> str:
+def _what_passed(state: CaseState, lang: str) -> str:
     kind = state.deadline_kind
     if kind == "pause_review":
-        return f"the pause review date {state.review_on} passed without the case resuming"
+        text = N_("the pause review date {review_on} passed without the case resuming")
+        return say(lang, text, review_on=state.review_on)
     if kind == "moved":
-        return "the deadline the caseworker set passed"
+        return say(lang, "the deadline the caseworker set passed")
     if kind == "follow_up":
-        return f"after-care follow-up {state.followups_held + 1} was due"
+        return say(lang, "after-care follow-up {n} was due", n=state.followups_held + 1)
     if kind == "match_response":
-        return "the match proposal got no answer"
-    return f"it has waited for {WAITING_FOR.get(state.stage, 'progress')}"
+        return say(lang, "the match proposal got no answer")
+    return say(lang, "it has waited for {what}", what=waiting_word(state.stage, lang))
+
+
+def waiting_word(stage: Stage, lang: str) -> str:
+    return say(lang, WAITING_FOR.get(stage, "progress"))
+
+
+def stage_name(stage: Stage, lang: str) -> str:
+    return say(lang, stage.value)
 
 
 def escalation_message(state: CaseState, level: int, due: datetime, late: bool) -> SendMessage:
-    tz = zone_of(state.policy)
+    tz, lang = zone_of(state.policy), language_of(state.policy)
     repeat = f"r{state.repeats}" if state.repeats else ""
-    text = (
-        f"Case {state.case_id} ({state.municipality}), stage {state.stage.value}: "
-        f"{_what_passed(state)}; deadline {when(state.deadline, tz)}, owner {state.owner}. "
-        f"Level {level} ({_ROLE[level]})"
-        + (": the case is stalled." if level >= 3 else ": please act.")
-        + (f" Sent late: this was due {when(due, tz)}." if late else "")
+    head = say(
+        lang,
+        "Case {case} ({municipality}), stage {stage}: {what}; deadline {deadline}, owner {owner}.",
+        case=state.case_id,
+        municipality=state.municipality,
+        stage=stage_name(state.stage, lang),
+        what=_what_passed(state, lang),
+        deadline=when(state.deadline, tz),
+        owner=state.owner,
+    )
+    stalled, act = (
+        N_("Level {level} ({role}): the case is stalled."),
+        N_("Level {level} ({role}): please act."),
+    )
+    ask = stalled if level >= 3 else act
+    text = f"{head} {say(lang, ask, level=level, role=say(lang, _ROLE[level]))}" + (
+        sent_late(due, tz, lang) if late else ""
     )
     return built(
         SendMessage,
@@ -83,7 +103,11 @@ def escalation_message(state: CaseState, level: int, due: datetime, late: bool) 
 
 
 def handover_requested(state: CaseState) -> SendMessage:
-    tz = zone_of(state.policy)
+    tz, lang = zone_of(state.policy), language_of(state.policy)
+    text = N_(
+        "Case {case} ({municipality}) is handed over to the company service: job goal and "
+        "CV are ready. Please accept by {deadline}."
+    )
     return built(
         SendMessage,
         message_key=f"{state.case_id}/handover_requested/{state.deadline_no}",
@@ -91,9 +115,12 @@ def handover_requested(state: CaseState) -> SendMessage:
         message_kind="handover_requested",
         stage=Stage.HANDOVER,
         recipients=tuple(r for r in (state.handover_owner, state.caseworker) if r),
-        text=(
-            f"Case {state.case_id} ({state.municipality}) is handed over to the company "
-            f"service: job goal and CV are ready. Please accept by {when(state.deadline, tz)}."
+        text=say(
+            lang,
+            text,
+            case=state.case_id,
+            municipality=state.municipality,
+            deadline=when(state.deadline, tz),
         ),
         due_at=state.deadline,
     )
@@ -110,126 +137,34 @@ def _on_event(
         message_kind=kind,
         stage=stage,
         recipients=(to,) if to else (),
-        text=f"Case {state.case_id}: {text}",
+        text=say(language_of(state.policy), "Case {case}: {text}", case=state.case_id, text=text),
     )
 
 
 def handover_rejected(state: CaseState, event_id: str, reason: str) -> SendMessage:
-    text = f"the company service sent the handover back: {reason}"
+    words = N_("the company service sent the handover back: {reason}")
+    text = say(language_of(state.policy), words, reason=reason)
     return _on_event(
         state, event_id, "handover_rejected", Stage.CV_READINESS, state.caseworker, text
     )
 
 
 def wage_talk(state: CaseState, event_id: str, work_function: str, score: int) -> SendMessage:
-    text = (
-        f"scored {score}/10 on '{work_function}'. Start the wage talk with the employer: "
+    words = N_(
+        "scored {score}/10 on '{work_function}'. Start the wage talk with the employer: "
         "the citizen is now real labour."
     )
+    text = say(language_of(state.policy), words, score=score, work_function=work_function)
     return _on_event(state, event_id, "wage_talk", state.stage, state.consultant, text)
 
 
 def early_warning(
     state: CaseState, event_id: str, work_function: str, last: int, score: int
 ) -> SendMessage:
-    text = (
-        f"the score on '{work_function}' fell from {last} to {score}/10. Talk with the "
+    words = N_(
+        "the score on '{work_function}' fell from {last} to {score}/10. Talk with the "
         "citizen and the employer now, before the placement is at risk."
     )
+    values = {"work_function": work_function, "last": last, "score": score}
+    text = say(language_of(state.policy), words, **values)
     return _on_event(state, event_id, "early_warning", state.stage, state.consultant, text)
-
-
-_NEXT_STEP = {0: "level 1 reminder to", 1: "level 2 escalation to", 2: "level 3 escalation to"}
-
-
-def describe(state: CaseState, escalation: LastEscalation | None = None) -> str:
-    """Current details: stage, owner, next deadline, last event, escalation and whether
-    the last escalation was delivered, as the relay told the case (Markdown)."""
-    if not state.opened:
-        held = len(state.held)
-        return f"**Waiting for case_opened** - {held} event(s) held until the case opens."
-    tz = zone_of(state.policy)
-    if state.closed:
-        return (
-            f"**CLOSED** - outcome **{state.outcome}** on {when(state.closed_at, tz)}.\n\n"
-            f"Last event: {state.last_event}"
-        )
-    lines = [
-        f"**{state.stage.value}** - waiting for {_waiting_for(state)}",
-        f"Owner: **{state.owner}** ({state.department})",
-        f"Deadline: **{when(state.deadline, tz)}** ({state.deadline_kind.replace('_', ' ')})",
-        f"Next: {next_step(state)}",
-        f"Escalation: {_escalation(state)}",
-        f"Last event: {state.last_event}",
-        f"Policy: {state.policy.version if state.policy else 'none'}",
-    ]
-    if escalation is not None:
-        lines.insert(5, delivery_line(escalation, tz))
-    if state.handover_rejection and state.stage is Stage.CV_READINESS:
-        lines.insert(1, "Handover was sent back by the company service (see timeline).")
-    return "\n\n".join(lines)
-
-
-def next_step(state: CaseState) -> str:
-    """What happens at the next wake-up, for the timer's summary."""
-    wake = next_wakeup(state)
-    if wake is None:
-        return "nothing scheduled"
-    tz = zone_of(state.policy)
-    if state.deadline_kind == "handover_window" and state.escalation_level == 0:
-        return f"handover to the company service at {when(wake, tz)}"
-    level = min(state.escalation_level, 2)
-    who = ", ".join(recipients(state, level + 1))
-    if state.escalation_level >= 3:
-        return f"level 3 reminder to {who} at {when(wake, tz)}"
-    return f"{_NEXT_STEP[level]} {who} at {when(wake, tz)}"
-
-
-def _waiting_for(state: CaseState) -> str:
-    if state.paused:
-        return f"review of the pause by {state.review_on}"
-    if state.stage is Stage.CV_READINESS and state.cv_complete:
-        if state.deadline_kind == "handover_window":
-            return "the handover window (expected fit-for-work date) to open"
-        return "an expected fit-for-work date (job goal and CV are ready)"
-    return WAITING_FOR.get(state.stage, "progress")
-
-
-def _escalation(state: CaseState) -> str:
-    if state.escalation_level == 0:
-        return "none"
-    stalled = " - **STALLED**" if state.stalled else ""
-    return f"level {state.escalation_level}{stalled}"
-
-
-_NOT_DELIVERED = {"failed": "delivery failed (refused)", "dead": "delivery failed (dead-lettered)"}
-ANSWER_SHOWN = 60  # characters of the receiver's answer in the details
-
-
-def delivery_line(escalation: LastEscalation, tz: str) -> str:
-    """Whether the last escalation arrived: delivered, not yet, or failed and why."""
-    head = f"Last escalation (level {escalation.level}): "
-    news = escalation.news
-    if news is None:
-        return head + "not delivered yet"
-    if news.outcome == "delivered":
-        return head + f"**delivered** {when(news.at, tz)}"
-    answer = news.answer.strip().replace("\n", " ")[:ANSWER_SHOWN]
-    why = f": {answer}" if answer else ""
-    return head + f"**{_NOT_DELIVERED[news.outcome]}** {when(news.at, tz)}{why}"
-
-
-def summary(case_id: str) -> str:
-    return f"Sick-leave case {case_id}: job goal, CV, handover to company service, match"
-
-
-def waiting_summary(state: CaseState, now: datetime) -> str:
-    """The deadline timer's summary in the UI: what it waits for and what comes next."""
-    del now
-    return f"{state.stage.value}: waiting for {_waiting_for(state)}; then {next_step(state)}"
-
-
-def status(state: CaseState) -> str:
-    """The case in words and its timeline, for a terminal."""
-    head = f"Case {state.case_id} ({state.municipality or 'not opened yet'})\n\n"
-    return head + plain(describe(state), state.timeline, zone_of(state.policy))

@@ -1,12 +1,14 @@
 """An opening in words: its escalation message, the UI's details, suggestion texts.
 
-Texts name openings, employers, cases and staff ids; never a citizen.
+Texts name openings, employers, cases and staff ids; never a citizen. They are in the
+policy's language (core/language.py); opening kinds and statuses are message ids too.
 """
 
 from datetime import datetime
 
 from core.kernel.timeline import when
-from core.kernel.words import plain, zone_of
+from core.kernel.words import language_of, plain, sent_late, zone_of
+from core.language import DEFAULT, N_, say
 from core.matching import Fit, reasons
 from core.opening.state import OpeningMessage, OpeningState
 
@@ -16,9 +18,16 @@ def _tz(state: OpeningState) -> str:
 
 
 def headline(state: OpeningState) -> str:
-    return (
-        f"Opening {state.opening_id} ({state.kind} at {state.employer}: '{state.title}', "
-        f"DISCO {state.disco_code}, {state.municipality})"
+    lang = language_of(state.policy)
+    return say(
+        lang,
+        "Opening {opening} ({kind} at {employer}: '{title}', DISCO {disco}, {municipality})",
+        opening=state.opening_id,
+        kind=say(lang, str(state.kind)),
+        employer=state.employer,
+        title=state.title,
+        disco=state.disco_code,
+        municipality=state.municipality,
     )
 
 
@@ -26,13 +35,22 @@ def escalation(state: OpeningState, due: datetime, late: bool) -> OpeningMessage
     """Nobody proposed by the candidates-by date: the team lead, and the owner, are told."""
     assert state.policy is not None
     lead = state.policy.roles.company_service_team_lead
-    text = (
-        f"{headline(state)}: no candidate proposed (or every proposal declined) by the "
-        "candidates-by date "
-        f"{state.candidates_by}; the employer starts {state.starts_on}. Level 2 (team lead): "
-        f"please find candidates with {state.owner} or agree a new date with the employer."
-        + (f" Sent late: this was due {when(due, _tz(state))}." if late else "")
+    lang = language_of(state.policy)
+    words = N_(
+        "{headline}: no candidate proposed (or every proposal declined) by the candidates-by "
+        "date {candidates_by}; the employer starts {starts_on}. Level 2 (team lead): please "
+        "find candidates with {owner} or agree a new date with the employer."
     )
+    text = say(
+        lang,
+        words,
+        headline=headline(state),
+        candidates_by=state.candidates_by,
+        starts_on=state.starts_on,
+        owner=state.owner,
+    )
+    if late:
+        text += sent_late(due, _tz(state), lang)
     return OpeningMessage(
         message_key=f"opening/{state.opening_id}/escalation/candidates_by",
         opening_id=state.opening_id,
@@ -47,54 +65,97 @@ def escalation(state: OpeningState, due: datetime, late: bool) -> OpeningMessage
 
 def describe_opening(state: OpeningState) -> str:
     """Current details in the Temporal UI (Markdown)."""
+    lang = language_of(state.policy)
     if not state.registered:
-        return (
-            f"**Waiting for opening_registered** - {len(state.held)} event(s) held "
-            "until the opening is registered."
+        words = N_(
+            "**Waiting for opening_registered** - {held} event(s) held until the opening is "
+            "registered."
         )
+        return say(lang, words, held=len(state.held))
     tz = _tz(state)
+    starts = N_("Starts {starts_on}, {hours:g} h/week; requirements: {requirements}")
     lines = [
-        f"**{state.status}** - {headline(state)}",
-        f"Starts {state.starts_on}, {state.hours_per_week:g} h/week; requirements: "
-        f"{', '.join(state.requirements) or 'none'}",
-        f"Owner: **{state.owner}**",
-        f"Proposed: {', '.join(state.proposals) or 'nobody yet'}",
+        f"**{say(lang, state.status)}** - {headline(state)}",
+        say(
+            lang,
+            starts,
+            starts_on=state.starts_on,
+            hours=state.hours_per_week,
+            requirements=", ".join(state.requirements) or say(lang, "none"),
+        ),
+        say(lang, "Owner: **{owner}**", owner=state.owner),
+        say(
+            lang,
+            "Proposed: {proposed}",
+            proposed=", ".join(state.proposals) or say(lang, "nobody yet"),
+        ),
     ]
     if state.closed:
-        placed = f" by case {state.placed_case_id}" if state.placed_case_id else ""
-        lines.insert(1, f"Closed {when(state.closed_at, tz)}{placed}.")
+        by = state.placed_case_id
+        placed = say(lang, " by case {case}", case=by) if by else ""
+        closed = say(lang, "Closed {at}{placed}.", at=when(state.closed_at, tz), placed=placed)
+        lines.insert(1, closed)
     elif state.deadline is not None:
+        told = N_("level 2 - team lead told") if state.escalation_level else N_("none")
+        words = N_("Deadline: **{deadline}** (candidates by {candidates_by}); escalation: {told}")
         lines.append(
-            f"Deadline: **{when(state.deadline, tz)}** (candidates by {state.candidates_by}); "
-            f"escalation: {'level 2 - team lead told' if state.escalation_level else 'none'}"
+            say(
+                lang,
+                words,
+                deadline=when(state.deadline, tz),
+                candidates_by=state.candidates_by,
+                told=say(lang, told),
+            )
         )
-    lines.append(f"Last event: {state.last_event}")
+    lines.append(say(lang, "Last event: {event}", event=state.last_event))
     return "\n\n".join(lines)
 
 
-def summary(opening_id: str) -> str:
-    return f"Company-service opening {opening_id}: candidates, proposal, placement"
+def summary(opening_id: str, lang: str = DEFAULT) -> str:
+    text = N_("Company-service opening {opening}: candidates, proposal, placement")
+    return say(lang, text, opening=opening_id)
 
 
 def waiting_summary(state: OpeningState) -> str:
-    return (
-        f"{state.status}: waiting for a proposal by {state.candidates_by}; "
-        "then the company-service team lead is told"
+    words = N_(
+        "{status}: waiting for a proposal by {candidates_by}; then the company-service team "
+        "lead is told"
     )
+    lang = language_of(state.policy)
+    return say(lang, words, status=say(lang, state.status), candidates_by=state.candidates_by)
 
 
 def suggestion_text(
-    opening: dict[str, object], case_id: str, fit: Fit, restrictions: tuple[str, ...], score: float
+    opening: dict[str, object],
+    case_id: str,
+    fit: Fit,
+    restrictions: tuple[str, ...],
+    score: float,
+    lang: str = DEFAULT,
 ) -> str:
     """One suggestion, for the case's consultant and the opening's owner."""
-    why = "; ".join(reasons(fit, str(opening["disco_code"]), restrictions))
-    return (
-        f"Suggestion: case {case_id} for opening {opening['opening_id']} ({opening['kind']} at "
-        f"{opening['employer']}: '{opening['title']}', {opening['hours_per_week']:g} h/week, "
-        f"starts {opening['starts_on']}, {opening['municipality']}). Score {score:g}/100: {why}."
+    why = "; ".join(reasons(fit, str(opening["disco_code"]), restrictions, lang))
+    words = N_(
+        "Suggestion: case {case} for opening {opening} ({kind} at {employer}: '{title}', "
+        "{hours:g} h/week, starts {starts_on}, {municipality}). Score {score:g}/100: {why}."
+    )
+    return say(
+        lang,
+        words,
+        case=case_id,
+        opening=opening["opening_id"],
+        kind=say(lang, str(opening["kind"])),
+        employer=opening["employer"],
+        title=opening["title"],
+        hours=opening["hours_per_week"],
+        starts_on=opening["starts_on"],
+        municipality=opening["municipality"],
+        score=score,
+        why=why,
     )
 
 
 def status(state: OpeningState) -> str:
     """The opening in words and its timeline, for a terminal."""
-    return plain(describe_opening(state), state.timeline, _tz(state))
+    lang = language_of(state.policy)
+    return plain(describe_opening(state), state.timeline, _tz(state), lang)

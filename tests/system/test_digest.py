@@ -165,8 +165,9 @@ async def test_the_schedule_writes_one_digest_per_team_per_day(
         finally:
             await handle.delete()
     text = written[f"digest/sb-nord/{days[-1].isoformat()}"]
-    assert text.startswith(f"Daily digest for sb-nord, {days[-1].isoformat()}: 1 stalled, 1 due")
-    assert "K-DIGEST-a: CV_READINESS" in text and "K-DIGEST-b: HANDOVER" in text
+    day = days[-1].isoformat()
+    assert text.startswith(f"Dagligt overblik for sb-nord, {day}: 1 gået i stå, 1 med frist")
+    assert "K-DIGEST-a: CV klar" in text and "K-DIGEST-b: Overlevering" in text
     assert "K-DIGEST-c" not in text and "K-DIGEST-d" not in text
 
 

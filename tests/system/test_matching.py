@@ -65,11 +65,16 @@ def test_score_adds_points_per_criterion() -> None:
 
 
 def test_reasons_in_words() -> None:
-    words = m.reasons(_fit("group", START + timedelta(days=3), False), "9334", ("no_driving",))
-    assert words[0] == "job goal 'Lagerarbejder' is in the same occupational group (933)"
-    assert "3 day(s) after the start" in words[1]
-    assert words[2] == "lives in another municipality"
+    fit = _fit("group", START + timedelta(days=3), False)
+    words = m.reasons(fit, "9334", ("no_driving",))
+    assert words[0] == "jobmålet 'Lagerarbejder' er i samme stillingsgruppe (933)"
+    assert "3 dag(e) efter starten" in words[1]
+    assert words[2] == "bor i en anden kommune"
     assert "no_driving" in words[3]
+    english = m.reasons(fit, "9334", ("no_driving",), "en")
+    assert english[0] == "job goal 'Lagerarbejder' is in the same occupational group (933)"
+    assert "3 day(s) after the start" in english[1]
+    assert english[2] == "lives in another municipality"
 
 
 # --- the generated data set ----------------------------------------------------------

@@ -52,7 +52,7 @@ async def test_an_opening_nobody_answers_escalates_to_the_team_lead_once(h: Harn
     assert attrs.get(sa.EMPLOYER) == "Nordhavn Forsikring A/S"
     assert attrs.get(sa.OWNER) == OPENING_CONSULTANT
     assert attrs.get(sa.NEXT_DEADLINE) == deadline
-    assert "candidates by" in await opening.details()
+    assert "kandidater senest" in await opening.details()
 
     await h.sleep_until(deadline - timedelta(minutes=1))
     assert (await opening.wait_for(lambda s: True)).escalation_level == 0
@@ -68,11 +68,11 @@ async def test_an_opening_nobody_answers_escalates_to_the_team_lead_once(h: Harn
     assert rows[0]["kind"] == "opening_escalation" and rows[0]["case_id"] is None
     assert rows[0]["due_at"] == deadline
     assert json.loads(rows[0]["recipients"]) == [CS_LEAD, OPENING_CONSULTANT]
-    assert "no candidate proposed (or every proposal declined) by the" in rows[0]["message"]
+    assert "ingen kandidat foreslået (eller alle forslag afvist) inden" in rows[0]["message"]
     attrs = (await opening.describe()).typed_search_attributes
     assert attrs.get(sa.ESCALATION_LEVEL) == 2
     assert attrs.get(sa.NEXT_DEADLINE) is None
-    assert "team lead told" in await opening.details()
+    assert "teamleder underrettet" in await opening.details()
     projection = await opening.projection()
     assert projection is not None and projection["escalation_level"] == 2
 
@@ -93,7 +93,7 @@ async def test_matching_proposal_and_placement_close_the_loop(h: Harness) -> Non
     message = [r for r in await opening.outbox() if r["kind"] == "match_suggestion"]
     assert [r["message_key"] for r in message] == [f"match/{opening.opening_id}/{first.case_id}"]
     assert json.loads(message[0]["recipients"]) == [CONSULTANT, OPENING_CONSULTANT]
-    assert "same occupation (DISCO 4110)" in message[0]["message"]
+    assert "samme stilling (DISCO 4110)" in message[0]["message"]
 
     # A second case enters MATCHING after the opening: it is suggested the opening.
     # A third cannot stand for long: a standing opening is never suggested to it.
@@ -145,7 +145,7 @@ async def test_events_before_registration_are_held_and_duplicates_ignored(h: Har
     held = await opening.send("opening_withdrawn", now)
     assert held.outcome == "held"
     state = await opening.wait_for(lambda s: len(s.held) == 1)
-    assert "1 event(s) held" in await opening.details()
+    assert "1 hændelse(r) holdes tilbage" in await opening.details()
     receipt = await opening.send("opening_registered", now - timedelta(hours=1))
     assert receipt.outcome == "accepted"
     state = await opening.wait_for(lambda s: s.status == "WITHDRAWN", "the held withdrawal")
@@ -244,8 +244,8 @@ async def test_starter_ingests_openings_and_shows_one(
         ]
         status, out = await starter("opening", f"O{suffix}-42")
         assert status == 0, out
-        assert out.startswith("OPEN - Opening O")
-        assert "Owner: vs-03" in out and "opening_registered accepted; OPEN" in out
+        assert out.startswith("ÅBEN - Opslag O")
+        assert "Sagsbehandler: vs-03" in out and "opening_registered modtaget; ÅBEN" in out
         status, out = await starter("opening", "O-2026-none")
         assert status == 1
 

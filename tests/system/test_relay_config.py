@@ -127,7 +127,9 @@ async def test_status_says_whether_the_last_escalation_arrived(clean_db: str) ->
     [key] = await insert_messages(clean_db, 1, tag="s")
     case = "case-s-1"
     assert await escalation_line(clean_db, "no-such-case") is None
-    assert "not delivered yet (0 attempt(s))" in str(await escalation_line(clean_db, case))
+    assert "endnu ikke leveret (0 forsøg)" in str(await escalation_line(clean_db, case))
+    english = str(await escalation_line(clean_db, case, "en"))
+    assert english.endswith("not delivered yet (0 attempt(s))")
     conn = await asyncpg.connect(clean_db)
     try:
         await conn.execute(
@@ -135,7 +137,7 @@ async def test_status_says_whether_the_last_escalation_arrived(clean_db: str) ->
             "WHERE case_id = $1",
             case,
         )
-        assert "NOT delivered, dead-lettered (3 attempt(s); last answer: 500)" in str(
+        assert "IKKE leveret, opgivet (3 forsøg; seneste svar: 500)" in str(
             await escalation_line(clean_db, case)
         )
         when = datetime.now(UTC) - timedelta(minutes=1)
@@ -145,4 +147,4 @@ async def test_status_says_whether_the_last_escalation_arrived(clean_db: str) ->
         )  # fmt: skip
     finally:
         await conn.close()
-    assert f"{key}: delivered {when:%Y-%m-%d %H:%M}" in str(await escalation_line(clean_db, case))
+    assert f"{key}: leveret {when:%Y-%m-%d %H:%M}" in str(await escalation_line(clean_db, case))

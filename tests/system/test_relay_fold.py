@@ -47,8 +47,8 @@ async def test_stale_messages_fold_into_one_summary_per_recipient(
     rows = await states(clean_db)
     summaries = {r["recipients"]: r for r in rows.values() if r["kind"] == "import_summary"}
     assert set(summaries) == {'["lead"]', '["head"]', '["owner"]'}
-    assert "6 message(s) about 6 case(s)" in summaries['["lead"]']["message"]
-    assert "3 message(s)" in summaries['["owner"]']["message"]
+    assert "6 besked(er) om 6 sag(er)" in summaries['["lead"]']["message"]
+    assert "3 besked(er)" in summaries['["owner"]']["message"]
     for key in lead + owner:
         assert rows[key]["state"] == "folded" and key not in receiver.seen
         assert rows[key]["folded_into"] is not None and rows[key]["attempts"] == 0

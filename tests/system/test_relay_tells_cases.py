@@ -60,13 +60,15 @@ async def test_the_case_hears_that_its_escalation_was_delivered_or_refused(
     async with open_harness(ts_env, clean_db, write_policy(tmp_path)) as h:
         # No relay yet: the row waits, and the case says so.
         case, first = await escalated(h)
-        assert "Last escalation (level 1): not delivered yet" in await current_details(case.handle)
+        assert "Seneste eskalering (niveau 1): endnu ikke leveret" in await current_details(
+            case.handle
+        )
         [orphan] = await insert_messages(clean_db, 1, tag="orphan")  # no workflow for its case
         async with receiving(receiver, at), relay_telling(clean_db, config, h.client) as relay:
             shown = await eventually(
-                lambda: current_details(case.handle), lambda d: "**delivered**" in d, "delivered"
+                lambda: current_details(case.handle), lambda d: "**leveret**" in d, "delivered"
             )
-            assert "Last escalation (level 1): **delivered** " in shown
+            assert "Seneste eskalering (niveau 1): **leveret** " in shown
             rows = await states(clean_db)
             assert rows[first]["state"] == "delivered" and rows[orphan]["state"] == "delivered"
             assert receiver.seen[first] == 1
@@ -76,9 +78,9 @@ async def test_the_case_hears_that_its_escalation_was_delivered_or_refused(
             await h.skip(timedelta(seconds=60))
             await case.wait_for(lambda st: st.escalation_level == 2, "level 2")
             shown = await eventually(
-                lambda: current_details(case.handle), lambda d: "refused" in d, "refused"
+                lambda: current_details(case.handle), lambda d: "afvist" in d, "refused"
             )
-            assert "Last escalation (level 2): **delivery failed (refused)** " in shown
+            assert "Seneste eskalering (niveau 2): **levering mislykkedes (afvist)** " in shown
             assert ": 422" in shown
             assert relay.notifier is not None and relay.notifier.told == 2
     # Each delivered message was sent once: telling the case sent nothing again.
@@ -101,12 +103,12 @@ async def test_an_escalation_acknowledged_on_the_pull_feed_is_delivered_in_the_d
                     assert response.status == 200
                     assert (await response.json())["acknowledged"] == 1
                 shown = await eventually(
-                    lambda: current_details(case.handle), lambda d: "**delivered**" in d, "acked"
+                    lambda: current_details(case.handle), lambda d: "**leveret**" in d, "acked"
                 )
         finally:
             await notifier.close()
             await pool.close()
-    assert "Last escalation (level 1): **delivered** " in shown
+    assert "Seneste eskalering (niveau 1): **leveret** " in shown
     assert notifier.told == 1
 
 
@@ -130,11 +132,11 @@ async def test_the_relay_process_tells_the_case_with_the_workers_settings(
                 )  # fmt: skip
             try:
                 shown = await eventually(
-                    lambda: current_details(case.handle), lambda d: "**delivered**" in d,
+                    lambda: current_details(case.handle), lambda d: "**leveret**" in d,
                     "delivered", within=30,
                 )  # fmt: skip
             finally:
                 relay.send_signal(signal.SIGTERM)
                 assert await asyncio.wait_for(relay.wait(), 20) == 0, log.read_text()
-    assert "Last escalation (level 1): **delivered** " in shown
+    assert "Seneste eskalering (niveau 1): **leveret** " in shown
     assert receiver.seen[first] == 1

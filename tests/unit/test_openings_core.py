@@ -105,7 +105,7 @@ def test_registration_sets_the_candidates_by_deadline() -> None:
     assert next_opening_wakeup(state) == state.deadline
     row = project_opening(state)
     assert row is not None and row.blocked_restrictions == ("no_customer_contact",)
-    assert "**OPEN**" in describe_opening(state)
+    assert "**ÅBEN**" in describe_opening(state)
 
 
 def test_no_proposal_by_the_deadline_escalates_once_to_the_team_lead() -> None:
@@ -118,7 +118,7 @@ def test_no_proposal_by_the_deadline_escalates_once_to_the_team_lead() -> None:
     assert isinstance(message, OpeningMessage)
     assert message.message_key == f"opening/{OPENING}/escalation/candidates_by"
     assert message.recipients == ("teamleder-virksomhedsservice", "vs-09")
-    assert "Sent late" not in message.text
+    assert "Sendt for sent" not in message.text
     again = decide_opening(due.state, None, state.deadline + timedelta(days=30))
     assert again.effects == () and next_opening_wakeup(due.state) is None
 
@@ -128,7 +128,7 @@ def test_a_late_backlog_escalates_at_once_and_says_so() -> None:
     assert state.deadline is not None
     late = decide_opening(state, None, state.deadline + timedelta(days=2))
     [message] = late.effects
-    assert isinstance(message, OpeningMessage) and "Sent late" in message.text
+    assert isinstance(message, OpeningMessage) and "Sendt for sent" in message.text
 
 
 def case_event(kind: str, at: str, **data: Any) -> Event:
@@ -173,7 +173,7 @@ def test_when_every_proposal_is_declined_the_deadline_applies_again() -> None:
         (),
     )
     [message] = decide_opening(decision.state, None, declined.occurred_at).effects
-    assert isinstance(message, OpeningMessage) and "Sent late" in message.text
+    assert isinstance(message, OpeningMessage) and "Sendt for sent" in message.text
     again = decide_opening(decision.state, declined, declined.occurred_at)
     assert again.outcome == "duplicate"
     other = parse_event(

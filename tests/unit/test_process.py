@@ -219,17 +219,18 @@ def test_the_whole_ladder_for_a_missed_job_goal_talk() -> None:
             Stage.JOB_GOAL_TALK,
         )
         assert message.due_at == local(at)
-        assert "Sent late" not in message.text
+        assert "Sendt for sent" not in message.text
         assert case.state.stalled is stalled
         # A second tick at the same moment owes nothing more.
         assert case.tick(local(at)).effects == ()
     text = escalations(case.effects)[0].text
     assert text == (
-        f"Case {CASE} (Norddjurs), stage JOB_GOAL_TALK: it has waited for the early job-goal "
-        "talk; deadline 2026-11-16 09:00 CET, owner sb-02. Level 1 (owner): please act."
+        f"Sag {CASE} (Norddjurs), fase Jobmålssamtale: den har ventet på den tidlige "
+        "jobmålssamtale; frist 2026-11-16 09:00 CET, sagsbehandler sb-02. Niveau 1 "
+        "(sagsbehandler): handl venligst."
     )
     assert escalations(case.effects)[2].text.endswith(
-        "Level 3 (department head): the case is stalled."
+        "Niveau 3 (afdelingsleder): sagen er gået i stå."
     )
 
 
@@ -242,7 +243,7 @@ def test_a_long_outage_collapses_into_one_reminder() -> None:
     message = only_message(case.tick(local("2027-01-20 12:00")).effects)
     assert message.message_key == f"{CASE}/escalation/1/3r8"
     assert message.due_at == local("2027-01-20 09:00")
-    assert message.text.endswith("Sent late: this was due 2027-01-20 09:00 CET.")
+    assert message.text.endswith("Sendt for sent: skulle være sendt 2027-01-20 09:00 CET.")
     assert next_wakeup(case.state) == local("2027-01-27 09:00")
 
 
@@ -288,7 +289,8 @@ def test_an_event_fires_what_fell_due_before_it_and_leaves_later_rungs_to_the_ti
     assert only_message(decision.effects).recipients == ("sb-02",)  # the owner at the time
     tick = case.tick(local("2026-11-20 09:00"))
     assert keys(tick.effects) == [f"{CASE}/escalation/1/2"]
-    assert "Sent late: this was due 2026-11-18 09:00 CET." in only_message(tick.effects).text
+    late = "Sendt for sent: skulle være sendt 2026-11-18 09:00 CET."
+    assert late in only_message(tick.effects).text
 
 
 # --- the handover ------------------------------------------------------------------------
@@ -308,7 +310,7 @@ def test_handover_is_sent_at_once_when_the_fit_date_is_within_the_window() -> No
     message = only_message(decision.effects)
     assert message.message_key == f"{CASE}/handover_requested/3"
     assert message.recipients == ("virksomhedsservice", "sb-02")
-    assert message.text.endswith("Please accept by 2026-11-19 10:00 CET.")
+    assert message.text.endswith("Accepter venligst senest 2026-11-19 10:00 CET.")
 
 
 def test_handover_waits_for_the_window_and_then_goes_by_itself() -> None:
@@ -394,7 +396,7 @@ def test_a_rejected_handover_goes_back_with_its_reason() -> None:
     message = only_message(decision.effects)
     assert message.message_key == f"{CASE}/handover_rejected/{rejection.event_id}"
     assert (message.message_kind, message.recipients) == ("handover_rejected", ("sb-02",))
-    assert message.text.endswith("sent the handover back: CV mangler lagererfaring")
+    assert message.text.endswith("sendt overleveringen tilbage: CV mangler lagererfaring")
     # A new CV sends a new handover, under a new key.
     again = case.apply(event("cv_updated", local("2026-11-09 10:00")))
     assert case.state.stage is Stage.HANDOVER
@@ -428,7 +430,8 @@ def test_a_paused_case_escalates_at_the_end_of_its_review_day() -> None:
     assert case.tick(local("2026-12-01 23:59")).effects == ()
     message = only_message(case.tick(local("2026-12-02 00:00")).effects)
     assert message.message_key == f"{CASE}/escalation/2/1"
-    assert "the pause review date 2026-12-01 passed without the case resuming" in message.text
+    passed = "pausens revurderingsdato 2026-12-01 er passeret, uden at sagen er genoptaget"
+    assert passed in message.text
 
 
 def test_a_review_date_beyond_the_maximum_pause_is_refused() -> None:
@@ -538,7 +541,7 @@ def test_a_moved_deadline_restarts_the_ladder() -> None:
     assert case.tick(local("2026-11-27 23:59")).effects == ()
     message = only_message(case.tick(local("2026-11-28 00:00")).effects)
     assert (message.message_key, message.level) == (f"{CASE}/escalation/2/1", 1)
-    assert "the deadline the caseworker set passed" in message.text
+    assert "fristen, som sagsbehandleren satte, er overskredet" in message.text
 
 
 def test_a_moved_deadline_does_not_cancel_the_handover_window() -> None:
@@ -677,7 +680,7 @@ def test_a_missed_follow_up_escalates_to_the_consultant() -> None:
     case = in_placement()
     message = only_message(case.tick(local("2026-11-24 00:00")).effects)
     assert message.recipients == ("vs-03",)
-    assert "after-care follow-up 1 was due" in message.text
+    assert "opfølgning 1 i efterværnet skulle have været holdt" in message.text
 
 
 # --- business time: a late backlog ------------------------------------------------------
@@ -696,8 +699,8 @@ def test_a_late_backlog_escalates_at_once_and_says_so() -> None:
         f"{CASE}/escalation/1/3r1",
     ]
     texts = [m.text for m in messages(tick.effects)]
-    assert texts[0].endswith("Sent late: this was due 2026-11-16 09:00 CET.")
-    assert all("Sent late" in t for t in texts)
+    assert texts[0].endswith("Sendt for sent: skulle være sendt 2026-11-16 09:00 CET.")
+    assert all("Sendt for sent" in t for t in texts)
     assert case.state.stalled is True
 
 
@@ -707,7 +710,7 @@ def test_a_backlogged_event_escalates_what_passed_before_it_happened() -> None:
     case.apply(event("case_opened", local(OPENED)), now=now)
     decision = case.apply(event("job_goal_talk_held", local("2026-11-19 10:00")), now=now)
     assert keys(decision.effects) == [f"{CASE}/escalation/1/1", f"{CASE}/escalation/1/2"]
-    assert all("Sent late" in m.text for m in messages(decision.effects))
+    assert all("Sendt for sent" in m.text for m in messages(decision.effects))
     s = case.state
     # The new stage's deadline runs from when the talk was held, not from its arrival.
     assert (s.stage, s.deadline, s.escalation_level) == (
@@ -732,7 +735,7 @@ def test_a_score_of_7_or_more_starts_one_wage_talk() -> None:
         "wage_talk",
         ("vs-03",),
     )
-    assert "scored 7/10 on 'lager'" in message.text
+    assert "fik 7/10 på 'lager'" in message.text
     assert case.apply(scored).effects == ()
     assert case.state.last_scores == {"telefonbetjening": 6, "lager": 7}
     assert [m.message_kind for m in messages(case.effects)].count("wage_talk") == 1
@@ -754,7 +757,7 @@ def test_a_drop_of_3_or_more_warns_the_consultant_early() -> None:
         "early_warning",
         ("vs-03",),
     )
-    assert "fell from 4 to 1/10" in message.text
+    assert "faldt fra 4 til 1/10" in message.text
 
 
 def test_a_score_before_matching_is_refused() -> None:

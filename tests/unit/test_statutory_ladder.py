@@ -89,14 +89,12 @@ def test_texts_say_the_rule_and_dates() -> None:
     state = case(SICK)
     line = next_in_words(state, next_deadline(state, LAW, CALENDAR))
     assert line == (
-        "Statutory: the first follow-up talk (opfølgningssamtale) by 2026-04-01 "
-        "(the law's latest date 2026-04-06 is a closed day)."
+        "Lovpligtigt: den første opfølgningssamtale senest 2026-04-01 "
+        "(lovens seneste dato 2026-04-06 er en lukkedag)."
     )
     ended = fit(state, "2026-03-01")
-    assert next_in_words(ended, None) == (
-        "Statutory follow-up ended on 2026-03-01 (fit for work declared)."
-    )
+    assert next_in_words(ended, None) == ("Lovpligtig opfølgning ophørte 2026-03-01 (raskmeldt).")
     (late,) = escalations_due(state, LAW, LADDER, CALENDAR, at("2026-04-03 12:00"))
     text = escalation_text(late, "Norddjurs")
-    assert "was due by 2026-04-01" in text and "Level 1 (caseworker): please act." in text
-    assert "Sent late: this was due 2026-04-02 00:00 CEST." in text
+    assert "holdt senest 2026-04-01" in text and "Niveau 1 (sagsbehandler): handl" in text
+    assert "Sendt for sent: skulle være sendt 2026-04-02 00:00 CEST." in text

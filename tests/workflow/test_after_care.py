@@ -42,7 +42,7 @@ async def test_follow_ups_on_schedule_a_missed_one_escalates(h: Harness) -> None
     s = await case.wait_for(lambda st: st.escalation_level == 1, "the missed follow-up")
     rows = await case.escalations()
     assert [r["message_key"] for r in rows] == [key(case, "escalation", s.state.deadline_no, 1)]
-    assert "after-care follow-up 2 was due" in rows[0]["message"]
+    assert "opfølgning 2 i efterværnet skulle have været holdt" in rows[0]["message"]
     assert CONSULTANT in rows[0]["recipients"]
     await case.expect_attributes(s)
 
@@ -66,6 +66,6 @@ async def test_wage_talk_at_seven_and_early_warning_on_a_drop(h: Harness) -> Non
     rows = [r for r in await case.outbox() if r["kind"] in ("wage_talk", "early_warning")]
     kinds = [(r["kind"], r["message"]) for r in rows]
     assert [k for k, _ in kinds] == ["wage_talk", "early_warning"], kinds
-    assert "scored 8/10 on 'telefonbetjening'" in kinds[0][1]
-    assert "fell from 8 to 5/10" in kinds[1][1]
+    assert "fik 8/10 på 'telefonbetjening'" in kinds[0][1]
+    assert "faldt fra 8 til 5/10" in kinds[1][1]
     assert all(CONSULTANT in r["recipients"] for r in rows)

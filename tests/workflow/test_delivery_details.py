@@ -10,7 +10,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from core.case.delivery import KEPT, Deliveries, DeliveryNews
-from core.case.words import delivery_line
+from core.case.details import delivery_line
 from core.kernel.timeline import when
 from testkit.builders import write_policy
 from testkit.case_run import key
@@ -39,16 +39,18 @@ def news(message_key: str, outcome: str, at: datetime, answer: str = "") -> Deli
 async def test_the_details_say_whether_the_last_escalation_was_delivered(hs: Harness) -> None:
     case = hs.case()
     await case.accept("case_opened")
-    assert "Last escalation" not in await current_details(case.handle)  # none yet
+    assert "Seneste eskalering" not in await current_details(case.handle)  # none yet
 
     await hs.skip(timedelta(seconds=110))
     s = await case.wait_for(lambda st: st.escalation_level == 1, "level 1")
     first = key(case, "escalation", s.state.deadline_no, 1)
-    assert "Last escalation (level 1): not delivered yet" in await current_details(case.handle)
+    assert "Seneste eskalering (niveau 1): endnu ikke leveret" in await current_details(case.handle)
 
     t1 = datetime.now(UTC).replace(microsecond=0)
     await case.handle.signal(DELIVERY_SIGNAL, news(first, "failed", t1, "400 Bad Request\nno"))
-    line = f"Last escalation (level 1): **delivery failed (refused)** {when(t1, CPH)}: 400 Bad"
+    line = (
+        f"Seneste eskalering (niveau 1): **levering mislykkedes (afvist)** {when(t1, CPH)}: 400 Bad"
+    )
     await eventually(lambda: current_details(case.handle), lambda d: line in d, "failed shown")
 
     t2 = t1 + timedelta(minutes=3)
@@ -57,7 +59,7 @@ async def test_the_details_say_whether_the_last_escalation_was_delivered(hs: Har
     await case.handle.signal(DELIVERY_SIGNAL, news(first, "dead", t1))
     other = news(key(case, "wage_talk", "x"), "failed", t2).model_copy(update={"kind": "wage_talk"})
     await case.handle.signal(DELIVERY_SIGNAL, other)
-    delivered = f"Last escalation (level 1): **delivered** {when(t2, CPH)}"
+    delivered = f"Seneste eskalering (niveau 1): **leveret** {when(t2, CPH)}"
     await eventually(lambda: current_details(case.handle), lambda d: delivered in d, "delivered")
     assert delivered in await case.details()  # the details query says the same
     await case.settled()
@@ -66,7 +68,7 @@ async def test_the_details_say_whether_the_last_escalation_was_delivered(hs: Har
     # The next rung is a new escalation: not delivered yet, whatever the first one did.
     await hs.skip(timedelta(seconds=60))
     await case.wait_for(lambda st: st.escalation_level == 2, "level 2")
-    assert "Last escalation (level 2): not delivered yet" in await current_details(case.handle)
+    assert "Seneste eskalering (niveau 2): endnu ikke leveret" in await current_details(case.handle)
 
 
 async def test_the_delivery_outcome_survives_continue_as_new(hs: Harness) -> None:
@@ -86,7 +88,7 @@ async def test_the_delivery_outcome_survives_continue_as_new(hs: Harness) -> Non
     s = await case.settled()
     assert s.desc.run_id != first_run
     assert (await case.history_events(first_run))[-1] == CONTINUED_AS_NEW
-    assert f"**delivered** {when(at, CPH)}" in await current_details(case.handle)
+    assert f"**leveret** {when(at, CPH)}" in await current_details(case.handle)
 
 
 def test_the_record_keeps_the_newest_outcome_of_the_last_escalations() -> None:
@@ -97,7 +99,7 @@ def test_the_record_keeps_the_newest_outcome_of_the_last_escalations() -> None:
     heard = record.heard(news("K/escalation/1/1", "dead", t, "timeout"))
     last = heard.last()
     assert last is not None and last.news is not None and last.news.outcome == "dead"
-    line = delivery_line(last, CPH)
+    line = delivery_line(last, CPH, "en")
     assert line == "Last escalation (level 1): **delivery failed (dead-lettered)** " + (
         "2026-12-02 19:04 CET: timeout"
     )

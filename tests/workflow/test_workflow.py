@@ -116,7 +116,7 @@ async def test_happy_path_through_months_to_employed(h: Harness) -> None:
     assert s.state.stage is Stage.CV_READINESS
     assert (s.state.deadline_kind, s.state.deadline) == ("handover_window", window)
     assert s.attr(sa.NEXT_DEADLINE) == window
-    assert "handover window" in await case.details()
+    assert "overleveringsvindue" in await case.details()
 
     # The window opens: the handover is sent at once, four weeks early.
     await h.sleep_until(window + MINUTE)
@@ -179,7 +179,7 @@ async def test_happy_path_through_months_to_employed(h: Harness) -> None:
         None,
     )
     assert (await case.state()).closed_at is not None
-    assert "**CLOSED** - outcome **employed**" in await case.details()
+    assert "**Afsluttet** - udfald **i job**" in await case.details()
     timeline = whats(await case.timeline())
     assert "handover sent to the company service" in timeline
     assert timeline[-2:] == ["closed: employed", "followup_held accepted; stage CLOSED"]
@@ -231,10 +231,10 @@ async def test_the_whole_ladder_at_the_policy_times(h: Harness) -> None:
         assert row["message_key"] == key(case, "escalation", 1, suffix)
         assert (row["level"], row["due_at"]) == (level, due)
         assert row["recipients"] == "[" + ", ".join(f'"{r}"' for r in recipients) + "]"
-        assert "Sent late" not in row["message"]
-        assert ("the case is stalled" in row["message"]) is (level >= 3)
+        assert "Sendt for sent" not in row["message"]
+        assert ("sagen er gået i stå" in row["message"]) is (level >= 3)
 
-    assert "**STALLED**" in await case.details()
+    assert "**GÅET I STÅ**" in await case.details()
     timeline = whats(await case.timeline())
     assert [w for w in timeline if "escalated" in w or "reminder" in w] == [
         "escalated to level 1",
@@ -284,34 +284,34 @@ async def test_every_stage_deadline_escalates_to_its_owner(hs: Harness) -> None:
     t0 = await hs.now()
     await case.accept("case_opened")
     assert (await case.state()).deadline == t0 + timedelta(seconds=100)
-    await escalates(1, [OWNER], "waited for the early job-goal talk")
+    await escalates(1, [OWNER], "ventet på den tidlige jobmålssamtale")
 
     await case.accept("job_goal_talk_held")
-    await escalates(1, [OWNER], "waited for an updated, complete CV")
+    await escalates(1, [OWNER], "ventet på et opdateret, komplet CV")
 
     # A handover: both departments hear of it, at every level.
     await case.accept("fit_for_work_declared")
     await case.accept("cv_updated")
     assert (await case.settled()).state.stage is Stage.HANDOVER
-    await escalates(1, [OWNER, CS_TEAM], "the company service to accept the handover")
-    await escalates(2, [TEAM_LEAD, CS_LEAD], "the company service to accept the handover")
-    await escalates(3, [HEAD, CS_HEAD], "the company service to accept the handover")
+    await escalates(1, [OWNER, CS_TEAM], "at virksomhedsservice accepterer overleveringen")
+    await escalates(2, [TEAM_LEAD, CS_LEAD], "at virksomhedsservice accepterer overleveringen")
+    await escalates(3, [HEAD, CS_HEAD], "at virksomhedsservice accepterer overleveringen")
     assert (await case.settled()).attr(sa.STALLED) is True
 
     await case.accept("handover_accepted")
     s = await case.expect_attributes()
     assert (s.state.stage, s.state.stalled, s.attr(sa.STALLED)) == (Stage.MATCHING, False, False)
-    await escalates(1, [CONSULTANT], "waited for a match with an employer")
+    await escalates(1, [CONSULTANT], "ventet på et match med en arbejdsgiver")
 
     await case.accept("match_proposed")
-    await escalates(1, [CONSULTANT], "the match proposal got no answer")
+    await escalates(1, [CONSULTANT], "matchforslaget har ikke fået svar")
 
     start = (await hs.now()).date()
     await case.accept("placement_started")
     s = await case.settled()
     # The first follow-up is due a week after the start (a day-based entry), by day's end.
     assert s.state.deadline == end_of_day(start + timedelta(weeks=1), tz)
-    await escalates(1, [CONSULTANT], "after-care follow-up 1 was due")
+    await escalates(1, [CONSULTANT], "opfølgning 1 i efterværnet skulle have været holdt")
 
     # Exactly these messages, each once.
     rows = await case.escalations()
@@ -331,7 +331,7 @@ async def test_a_rejected_handover_goes_back_to_cv_readiness(h: Harness) -> None
     assert s.state.handover_rejection == reason
     assert s.state.cv_complete is False
     assert (s.attr(sa.OWNER), s.attr(sa.DEPARTMENT)) == (OWNER, "sick_leave")
-    assert "sent back by the company service" in await case.details()
+    assert "har sendt overleveringen tilbage" in await case.details()
     assert whats(await case.timeline())[-2:] == [
         "entered CV_READINESS",
         "handover_rejected accepted; stage CV_READINESS",
@@ -371,7 +371,7 @@ async def test_a_pause_not_resumed_escalates_after_its_review_day(h: Harness) ->
     assert (s.state.deadline_kind, s.state.deadline) == ("pause_review", review)
     assert s.attr(sa.NEXT_DEADLINE) == review
     assert review > stage_deadline
-    assert f"review of the pause by {review_on}" in await case.details()
+    assert f"revurdering af pausen senest {review_on}" in await case.details()
 
     # The stage's own deadline passes quietly while the case is paused...
     await h.sleep_until(stage_deadline + timedelta(days=1))
@@ -385,7 +385,10 @@ async def test_a_pause_not_resumed_escalates_after_its_review_day(h: Harness) ->
     await case.expect_attributes(s)
     [row] = await case.escalations()
     assert row["due_at"] == review
-    assert f"the pause review date {review_on} passed without the case resuming" in row["message"]
+    assert (
+        f"pausens revurderingsdato {review_on} er passeret, uden at sagen er genoptaget"
+        in row["message"]
+    )
 
     # Resuming ends the pause and the escalation: the stage's clock starts again.
     resumed_at = await h.now()
@@ -420,7 +423,7 @@ async def test_resume_restarts_the_stage_clock(h: Harness) -> None:
     await case.wait_for(lambda st: st.escalation_level == 1)
     [row] = await case.escalations()
     assert row["due_at"] == deadline
-    assert "waited for an updated, complete CV" in row["message"]
+    assert "ventet på et opdateret, komplet CV" in row["message"]
 
 
 async def test_an_owner_change_shows_in_the_owner_attribute(h: Harness) -> None:
@@ -434,7 +437,7 @@ async def test_an_owner_change_shows_in_the_owner_attribute(h: Harness) -> None:
     assert s.state.deadline == before  # a new owner, the same date
     assert s.projection is not None
     assert (s.projection["owner"], s.projection["team"]) == ("sb-07", "sygedagpenge-3")
-    assert "Owner: **sb-07**" in await case.details()
+    assert "Sagsbehandler: **sb-07**" in await case.details()
 
     # The reminder at the deadline goes to the new owner.
     assert before is not None
@@ -483,7 +486,7 @@ async def test_a_moved_deadline_carries_its_reason_and_replaces_the_old_one(h: H
     await case.wait_for(lambda st: st.escalation_level == 1)
     [esc] = await case.escalations()
     assert esc["due_at"] == new
-    assert "the deadline the caseworker set passed" in esc["message"]
+    assert "fristen, som sagsbehandleren satte, er overskredet" in esc["message"]
 
 
 # --- intake: duplicates, order, held events, closed cases ------------------------------
@@ -557,7 +560,7 @@ async def test_events_before_case_opened_are_held_then_applied(h: Harness) -> No
     assert (await case.deliver(talk)).outcome == "duplicate"
     s = await case.settled()
     assert (s.state.opened, len(s.state.held)) == (False, 2)
-    assert "**Waiting for case_opened** - 2 event(s) held" in await case.details()
+    assert "**Venter på case_opened** - 2 hændelse(r) holdes" in await case.details()
     assert s.attr(sa.CASE_STAGE) is None
     assert await case.logged() == []
 
@@ -626,7 +629,7 @@ async def test_a_late_backlog_escalates_at_once_and_says_so(h: Harness) -> None:
     rows = await case.escalations()
     assert [(r["message_key"], r["due_at"]) for r in rows] == expected
     assert all(r["stage"] == "CV_READINESS" for r in rows)
-    assert all("Sent late: this was due" in r["message"] for r in rows)
+    assert all("Sendt for sent: skulle være sendt" in r["message"] for r in rows)
     assert (s.state.stalled, s.attr(sa.STALLED)) == (True, True)
 
 
