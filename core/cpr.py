@@ -155,11 +155,12 @@ def _spans(text: str, strict: bool) -> Iterator[tuple[int, int]]:
 
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
+TEN_DIGITS = re.compile(r"[0-9](?:[^0-9]*[0-9]){9}")
 
 
 def _too_few_digits(text: str) -> bool:
     # ASCII reads as itself under NFKC, so fewer than ten 0-9 digits cannot make a number.
-    return text.isascii() and sum(map(text.count, "0123456789")) < 10
+    return text.isascii() and TEN_DIGITS.search(text) is None
 
 
 def _strict_ascii(text: str) -> bool:

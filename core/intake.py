@@ -65,7 +65,7 @@ def parse_any(
     """Validate one event of either kind (the door routes by `type`); raise `Refused`
     naming every problem found. `served`: the municipalities an event may name (core/places)."""
     obj = _load(raw)
-    dump = plain_dump(obj, _MAX_DEPTH)
+    dump = plain_dump(obj, _MAX_DEPTH, raw if isinstance(raw, str) else None)
     if dump is None:
         _refuse_unclean(obj)
     kind = obj.get("type")

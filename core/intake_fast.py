@@ -10,35 +10,42 @@ from typing import Any
 from pydantic import BaseModel, ValidationError, create_model
 
 from core.case.events import DATA_MODELS, Event, RawEvent
-from core.cpr import contains_cpr
+from core.cpr import TEN_DIGITS, contains_cpr
+from core.kernel.timeline import built
 from core.opening.events import OPENING_DATA_MODELS, OpeningEvent, RawOpeningEvent
 from core.storable import MAX_CHARS, SUSPECT
 
 _STRING = re.compile(r'"([^"]*)"')  # each string of a dump without a backslash, in order
 _NINE_DIGITS = re.compile(r"[0-9]{9}")
-_TEN_DIGITS = re.compile(r"[0-9](?:[^0-9]*[0-9]){9}")
 
 
-def plain_dump(obj: dict[str, Any], max_depth: int) -> str | None:
+def plain_dump(obj: dict[str, Any], max_depth: int, line: str | None = None) -> str | None:
     """`obj` as JSON if it is plainly clean: nesting within `max_depth`, no text the store
     cannot hold, no CPR-like number. None if in doubt (the long way then says why).
+    `line`, the JSON `obj` was read from, serves as its dump if it has no backslash.
 
     Read off the dump in C: without a backslash every string stands in it verbatim, so a
-    refused character, a bracket or a long run of digits in a string shows in the dump."""
-    try:
-        dump = json.dumps(obj, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return None
-    if "\\" in dump or len(dump) > MAX_CHARS or SUSPECT.search(dump):
+    refused character, a bracket or a long run of digits in a string shows in the dump. A
+    line may hold a key twice: its strings are then more than `obj`'s, never fewer, and
+    validation, like `json.loads`, takes the last."""
+    dump = line if line is not None and "\\" not in line else _dumped(obj)
+    if dump is None or "\\" in dump or len(dump) > MAX_CHARS or SUSPECT.search(dump):
         return None
     if dump.count("{") + dump.count("[") >= max_depth:  # brackets bound the nesting
         return None
     if _NINE_DIGITS.search(_STRING.sub("", dump)):  # an int that may be a CPR number
         return None
-    for text in _STRING.findall(dump):
-        if (not text.isascii() or _TEN_DIGITS.search(text)) and contains_cpr(text):
-            return None
-    return dump
+    texts = _STRING.findall(dump)
+    # ASCII text needs ten digits to hold a number; the filter runs in C.
+    suspects = filter(TEN_DIGITS.search, texts) if dump.isascii() else texts
+    return None if any(map(contains_cpr, suspects)) else dump
+
+
+def _dumped(obj: dict[str, Any]) -> str | None:
+    try:
+        return json.dumps(obj, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
 
 
 @cache
@@ -62,4 +69,4 @@ def whole_event(kind: str, obj: dict[str, Any], dump: str) -> Event | OpeningEve
         return None
     # Already valid: validating again, as Event.model_validate would, changes nothing.
     target = OpeningEvent if kind in OPENING_DATA_MODELS else Event
-    return target.model_construct(**read.__dict__)
+    return built(target, **read.__dict__)

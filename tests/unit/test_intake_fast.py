@@ -1,7 +1,7 @@
-"""Intake's hot path (core/intake_fast.py) against the long way it skips: on valid lines and
+"""Intake's hot path (core/intake_fast.py) against the long way it skips, on valid lines and
 on thousands of mutated ones (CPR numbers in every form, refused characters, deep nesting,
-long digit runs, wrong types), both accept the same events with the same values, and refuse
-with the same fields and reasons in the same order."""
+long digit runs, wrong types, keys given twice), as objects and as lines: both accept the
+same events with the same values, and refuse with the same fields and reasons, in order."""
 
 import json
 import random
@@ -79,6 +79,16 @@ def _mutated(obj: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return out
 
 
+def _written(obj: dict[str, Any], rng: random.Random) -> str:
+    """`obj` as a line: escaped or not, spaced or not, at times a key given twice."""
+    line = json.dumps(obj, ensure_ascii=rng.random() < 0.3, indent=rng.choice([None, 1]))
+    if rng.random() < 0.3:
+        key = rng.choice([*obj, "data", "type"])
+        twice = json.dumps({key: rng.choice([random_form(rng), *_TEXTS, *_VALUES[:3]])})
+        line = rng.choice([line[:-1] + ", " + twice[1:], twice[:-1] + ", " + line[1:]])
+    return line
+
+
 def _lines() -> list[dict[str, Any]]:
     lines = sample_lines() + _OPENINGS.read_text("utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
@@ -86,7 +96,7 @@ def _lines() -> list[dict[str, Any]]:
 
 def test_valid_lines_give_the_same_event(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = [_outcome(json.dumps(obj, ensure_ascii=False)) for obj in _lines()]
-    monkeypatch.setattr(intake, "plain_dump", lambda obj, depth: None)
+    monkeypatch.setattr(intake, "plain_dump", lambda *_: None)
     slow = [_outcome(json.dumps(obj, ensure_ascii=False)) for obj in _lines()]
     assert fast == slow
     assert sum(not isinstance(x, list) for x in fast) >= 10  # mostly accepted, not refused
@@ -95,11 +105,12 @@ def test_valid_lines_give_the_same_event(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_mutated_lines_give_the_same_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(16)
     lines = _lines()
-    cases = [_mutated(rng.choice(lines), rng) for _ in range(3_000)]
+    mutated = [_mutated(rng.choice(lines), rng) for _ in range(2_000)]
+    cases = [*mutated, *(_written(obj, rng) for obj in mutated)]
     fast = [_outcome(obj) for obj in cases]
-    monkeypatch.setattr(intake, "plain_dump", lambda obj, depth: None)
+    monkeypatch.setattr(intake, "plain_dump", lambda *_: None)
     slow = [_outcome(obj) for obj in cases]
     for obj, one, other in zip(cases, fast, slow, strict=True):
         assert one == other, obj
     accepted = sum(not isinstance(x, list) for x in fast)
-    assert 50 < accepted < 2_900  # both kinds of outcome are exercised
+    assert 50 < accepted < 3_900  # both kinds of outcome are exercised
