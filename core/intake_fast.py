@@ -68,5 +68,6 @@ def whole_event(kind: str, obj: dict[str, Any], dump: str) -> Event | OpeningEve
     except ValidationError:
         return None
     # Already valid: validating again, as Event.model_validate would, changes nothing.
-    target = OpeningEvent if kind in OPENING_DATA_MODELS else Event
-    return built(target, **read.__dict__)
+    if kind in OPENING_DATA_MODELS:
+        return built(OpeningEvent, **read.__dict__)
+    return built(Event, **read.__dict__)
