@@ -63,8 +63,16 @@ def whole_event(kind: str, obj: dict[str, Any], dump: str) -> Event | OpeningEve
     JSON); None if anything fails, for the long way to say why."""
     if "data" not in obj:
         return None
+    return read_whole(kind, dump)
+
+
+def read_whole(kind: str, text: str) -> Event | OpeningEvent | None:
+    """Envelope and data of a `kind` event in one strict validation of its JSON `text`;
+    None if it fails. Strict passes only what the lax models would read the same way."""
+    if kind not in DATA_MODELS and kind not in OPENING_DATA_MODELS:
+        return None
     try:
-        read = _whole(kind).model_validate_json(dump, strict=True)
+        read = _whole(kind).model_validate_json(text, strict=True)
     except ValidationError:
         return None
     # Already valid: validating again, as Event.model_validate would, changes nothing.
