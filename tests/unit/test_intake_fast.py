@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from core import intake
+from core import intake, storable
 from core.kernel.refusal import Refused
 from testkit.cpr_forms import id_forms, random_form
 from testkit.samples import sample_lines
@@ -114,3 +114,13 @@ def test_mutated_lines_give_the_same_outcome(monkeypatch: pytest.MonkeyPatch) ->
         assert one == other, obj
     accepted = sum(not isinstance(x, list) for x in fast)
     assert 50 < accepted < 3_900  # both kinds of outcome are exercised
+
+
+def test_the_suspect_characters_are_those_the_loop_refuses() -> None:
+    """storable's shortcut (one search for any refused character) against the rule read
+    character by character, over every code point."""
+    for point in range(0x110000):
+        char = chr(point)
+        found = storable.SUSPECT.search(f"a{char}b") is not None
+        refused = storable.character_problem(f"a{char}b") is not None
+        assert found == refused, hex(point)
