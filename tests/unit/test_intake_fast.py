@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from core import intake, storable
+from core import cpr, intake, storable
 from core.kernel.refusal import Refused
 from testkit.cpr_forms import id_forms, random_form
 from testkit.samples import sample_lines
@@ -124,3 +124,18 @@ def test_the_suspect_characters_are_those_the_loop_refuses() -> None:
         found = storable.SUSPECT.search(f"a{char}b") is not None
         refused = storable.character_problem(f"a{char}b") is not None
         assert found == refused, hex(point)
+
+
+def test_ascii_shortcuts_of_the_cpr_detector_agree_with_its_chains() -> None:
+    """`contains_cpr`'s shortcuts for ASCII (too few digits; ids by their digit runs)
+    against the detector's general reading, on random digit-heavy text, both modes."""
+    rng = random.Random(1203)
+    alphabet = "0123456789" * 4 + "-. :/abK_x+"
+    flagged = 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        for strict in (True, False):
+            general = next(cpr._spans(text, strict), None) is not None
+            assert cpr.contains_cpr(text, strict) == general, (text, strict)
+            flagged += general
+    assert flagged > 500
