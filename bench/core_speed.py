@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import os
 import subprocess
@@ -37,11 +38,7 @@ def measure(lines_file: Path, now: datetime, repeat: int, no_gc: bool) -> dict[s
     if no_gc:  # as the what-if runs it (reports/whatif/cli.py)
         gc.freeze()
         gc.disable()
-    from core.case.process import decide
-    from core.case.state import CaseState
-    from core.intake import parse_event
-    from infrastructure.policy_file import load_policy_book
-
+    parse_event, decide, CaseState, load_policy_book = _core_api()
     book = load_policy_book(_root_of(parse_event) / "policies" / "default.toml")
     by_case: dict[str, list[str]] = {}
     for line in lines_file.read_text("utf-8").splitlines():
@@ -66,6 +63,24 @@ def measure(lines_file: Path, now: datetime, repeat: int, no_gc: bool) -> dict[s
     return {"events": events, "cases": len(by_case), "seconds": best}
 
 
+def _core_api() -> tuple[Any, Any, Any, Any]:
+    """parse_event, decide, CaseState and the policy book's reader of the `core` first on
+    the path, in its layout: modules missing from an earlier tree would otherwise come from
+    this checkout's editable install, mixing two cores in one measurement."""
+    import core
+
+    now = (Path(core.__file__ or "").parent / "case").is_dir()
+    # Before core/case and core/kernel (2ef47eb and its time) they lived in core/ itself.
+    names = (
+        ("core.intake", "parse_event"),
+        ("core.case.process" if now else "core.process", "decide"),
+        ("core.case.state" if now else "core.state", "CaseState"),
+        ("infrastructure.policy_file" if now else "core.policy", "load_policy_book"),
+    )
+    found = [getattr(importlib.import_module(module), name) for module, name in names]
+    return found[0], found[1], found[2], found[3]
+
+
 def _root_of(function: Any) -> Path:
     return Path(sys.modules[function.__module__].__file__ or "").resolve().parent.parent
 
@@ -88,6 +103,7 @@ def earlier(rev: str, lines_file: Path, now: datetime, repeat: int, no_gc: bool)
                 now.isoformat(),
                 "--repeat",
                 str(repeat),
+                *(["--no-gc"] if no_gc else []),
             ],
             capture_output=True,
             text=True,

@@ -154,7 +154,39 @@ def _spans(text: str, strict: bool) -> Iterator[tuple[int, int]]:
                 yield window[0].start, window[-1].end
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+TEN_DIGITS = re.compile(r"[0-9](?:[^0-9]*[0-9]){9}")
+
+
+def _too_few_digits(text: str) -> bool:
+    # ASCII reads as itself under NFKC, so fewer than ten 0-9 digits cannot make a number.
+    return text.isascii() and TEN_DIGITS.search(text) is None
+
+
+def _strict_ascii(text: str) -> bool:
+    """`_spans(text, strict=True)` for ASCII text: every non-digit separates groups and
+    nothing breaks the chain, so the groups are the runs of 0-9 (the hot path of ids)."""
+    groups = _ASCII_DIGITS.findall(text)
+    for first, run in enumerate(groups):
+        if len(run) > 10:
+            if any(_is_date(run[at : at + 6]) for at in range(len(run) - 9)):
+                return True
+            continue
+        digits = run
+        for more in groups[first + 1 :]:
+            if len(digits) >= 10:
+                break
+            digits += more
+        if len(digits) == 10 and _is_date(digits[:6]):
+            return True
+    return False
+
+
 def contains_cpr(text: str, strict: bool = False) -> bool:
+    if _too_few_digits(text):
+        return False
+    if strict and text.isascii():
+        return _strict_ascii(text)
     return next(_spans(text, strict), None) is not None
 
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from core.case.events import DATA_MODELS, Event, MatchProposed, RawEvent
 from core.cpr import find_cpr
+from core.intake_fast import plain_dump, whole_event
 from core.kernel.refusal import Refusal, Refused
 from core.opening.events import (
     OPENING_DATA_MODELS,
@@ -64,13 +65,9 @@ def parse_any(
     """Validate one event of either kind (the door routes by `type`); raise `Refused`
     naming every problem found. `served`: the municipalities an event may name (core/places)."""
     obj = _load(raw)
-    if _deeper_than(obj, _MAX_DEPTH):
-        raise Refused.every([Refusal(field="<line>", reason=_TOO_DEEP)])
-    if unfit := [Refusal(field=f, reason=r) for f, r in unstorable(obj)]:
-        raise Refused.every(unfit)  # text the store cannot hold (core/storable.py)
-    cpr_fields = list(find_cpr(obj))
-    if cpr_fields:
-        raise Refused.every([Refusal(field=f, reason=_CPR_REASON) for f in cpr_fields])
+    dump = plain_dump(obj, _MAX_DEPTH, raw if isinstance(raw, str) else None)
+    if dump is None:
+        _refuse_unclean(obj)
     kind = obj.get("type")
     if kind is None:
         raise Refused.every([Refusal(field="type", reason="is required")])
@@ -79,13 +76,23 @@ def parse_any(
         raise Refused.every(
             [Refusal(field="type", reason=f"unknown event type; one of {', '.join(known)}")]
         )
-    event = _validate(kind, obj)
+    event = (dump and whole_event(kind, obj, dump)) or _validate(kind, obj)
     problems = _date_problems(event) + _rule_problems(event)
     if place := municipality_problem(event, served):
         problems.append(Refusal(field=MUNICIPALITY_FIELD, reason=place))
     if problems:
         raise Refused.every(problems)
     return event
+
+
+def _refuse_unclean(obj: dict[str, Any]) -> None:
+    if _deeper_than(obj, _MAX_DEPTH):
+        raise Refused.every([Refusal(field="<line>", reason=_TOO_DEEP)])
+    if unfit := [Refusal(field=f, reason=r) for f, r in unstorable(obj)]:
+        raise Refused.every(unfit)  # text the store cannot hold (core/storable.py)
+    cpr_fields = list(find_cpr(obj))
+    if cpr_fields:
+        raise Refused.every([Refusal(field=f, reason=_CPR_REASON) for f in cpr_fields])
 
 
 def contract_refusals(event: Event | OpeningEvent) -> list[Refusal]:
