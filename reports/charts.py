@@ -27,7 +27,7 @@ from reports.words import HEATMAP_ROWS, days, quartiles, stage
 
 HOW_TO_READ_BOXES = N_(
     "Box: the middle half of stays. Thick line: the typical (median) stay. "
-    "Lines: 5% to 95% of stays."
+    "Lines: the 5th to the 95th percentile."
 )
 EARLY, LATE, NEUTRAL = "#2e7d32", "#e07b00", "#3f6fb5"
 SIZE = (10, 5.2)  # inches
