@@ -94,12 +94,18 @@ async def _log_opened(url: str) -> None:
         await conn.close()
 
 
-async def test_whatif_shows_each_policys_ladder(clean_db: str, tmp_path: Path) -> None:
-    await _log_opened(clean_db)
-    out = tmp_path / "out"
-    period = ("--from", "2026-01-01", "--to", "2026-01-31", "--out", str(out), "--lang", "en")
-    done = await asyncio.to_thread(whatif, shorter(tmp_path), *period, url=clean_db)
+async def _ladder(url: str, folder: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    """The case above, replayed for January under the shorter policy, into folder/out."""
+    await _log_opened(url)
+    period = ("--from", "2026-01-01", "--to", "2026-01-31", "--out", str(folder / "out"))
+    done = await asyncio.to_thread(whatif, shorter(folder), *period, *more, url=url)
     assert done.returncode == 0, done.stderr
+    return done
+
+
+async def test_whatif_shows_each_policys_ladder(clean_db: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = await _ladder(clean_db, tmp_path, "--lang", "en")
     assert "Messages by kind and level" in done.stdout
     pngs = {name: (out / name).read_bytes() for name in CHARTS}
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pngs.values())
@@ -123,11 +129,8 @@ async def test_whatif_shows_each_policys_ladder(clean_db: str, tmp_path: Path) -
 
 async def test_whatif_is_in_danish_by_default(clean_db: str, tmp_path: Path) -> None:
     """The same ladder as above, in Danish words."""
-    await _log_opened(clean_db)
     out = tmp_path / "out"
-    period = ("--from", "2026-01-01", "--to", "2026-01-31", "--out", str(out))
-    done = await asyncio.to_thread(whatif, shorter(tmp_path), *period, url=clean_db)
-    assert done.returncode == 0, done.stderr
+    done = await _ladder(clean_db, tmp_path)
     assert "Beskeder efter type og niveau" in done.stdout
     html = (out / HTML_NAME).read_text(encoding="utf-8")
     assert html.startswith('<!DOCTYPE html><html lang="da">')

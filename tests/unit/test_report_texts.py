@@ -4,16 +4,12 @@ compile, and the tables speak Danish by default and English when asked."""
 
 from __future__ import annotations
 
-import io
-import re
 from collections import Counter
 from datetime import date
 from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from core.language import LANGUAGES
 from infrastructure.config import REPO_ROOT
@@ -23,6 +19,7 @@ from reports.tables import all_tables
 from reports.whatif.figures import Figures
 from reports.whatif.tables import messages
 from reports.words import headlines
+from testkit.catalogues import assert_compiles, assert_danish
 
 KEYWORDS: dict[str, Any] = {"say": (2,), "N_": None}
 METHODS = [("**.py", "python"), ("headings.toml", "reports.heading_ids.extract_toml")]
@@ -37,20 +34,12 @@ def test_every_report_text_has_a_danish_translation_with_the_same_placeholders()
     ids = _ids()
     assert len(ids) > 150, "the extraction found too little: are the keywords right?"
     assert "Time in each stage" in ids and "Stays" in ids  # headings.toml is read too
-    assert sorted(text for text in ids if not translated("da", text)) == []
-    with (LOCALE_DIR / "da" / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
-        danish = {str(m.id): str(m.string) for m in read_po(po) if m.id}
-    for text in ids:
-        assert set(re.findall(r"{(\w+)", text)) == set(re.findall(r"{(\w+)", danish[text])), text
+    assert_danish(ids, LOCALE_DIR, DOMAIN, translated)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_report_catalogues_compile(lang: str) -> None:
-    with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
-        catalog = read_po(po, locale=lang, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog, use_fuzzy=False)
-    assert compiled.getvalue() and not list(catalog.check())
+    assert_compiles(LOCALE_DIR, lang, DOMAIN)
 
 
 def _data(lang: str) -> ReportData:
