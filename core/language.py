@@ -33,9 +33,21 @@ def read_catalogue(folder: Path, lang: str, domain: str) -> dict[str, str]:
     }
 
 
-_CATALOGUES: Mapping[str, Mapping[str, str]] = {
-    lang: read_catalogue(LOCALE_DIR, lang, DOMAIN) for lang in LANGUAGES
-}
+Catalogues = Mapping[str, Mapping[str, str]]
+
+
+def read_catalogues(folder: Path, domain: str) -> Catalogues:
+    """Every language's catalogue of `domain` under `folder` (the core's, the reports')."""
+    return {lang: read_catalogue(folder, lang, domain) for lang in LANGUAGES}
+
+
+def look_up(catalogues: Catalogues, lang: str, text: str, values: Mapping[str, object]) -> str:
+    """`text` in `lang` from `catalogues` (the text itself when untranslated), filled in."""
+    found = catalogues.get(lang, {}).get(text, text)
+    return found.format(**values) if values else found
+
+
+_CATALOGUES = read_catalogues(LOCALE_DIR, DOMAIN)
 
 
 def N_(text: str) -> str:
@@ -45,8 +57,7 @@ def N_(text: str) -> str:
 
 def say(lang: str, text: str, /, **values: object) -> str:
     """`text` in `lang` (English when it has no translation there), with `values` filled in."""
-    found = _CATALOGUES.get(lang, {}).get(text, text)
-    return found.format(**values) if values else found
+    return look_up(_CATALOGUES, lang, text, values)
 
 
 def translated(lang: str, text: str) -> bool:

@@ -15,17 +15,19 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot: files only, never a window
 
 import matplotlib.pyplot as plt
+from babel.dates import format_date
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from reports.data import STAGES, ReportData
+from reports.language import N_, say
 from reports.words import HEATMAP_ROWS, days, quartiles, stage
 
-HOW_TO_READ_BOXES = (
+HOW_TO_READ_BOXES = N_(
     "Box: the middle half of stays. Thick line: the typical (median) stay. "
-    "Lines: 5% to 95% of stays."
+    "Lines: the 5th to the 95th percentile."
 )
 EARLY, LATE, NEUTRAL = "#2e7d32", "#e07b00", "#3f6fb5"
 SIZE = (10, 5.2)  # inches
@@ -45,15 +47,20 @@ def _png(draw: Callable[[Figure], None], size: tuple[float, float]) -> bytes:
 
 
 def titled_chart(
-    title: str, empty: bool, draw: Callable[[Figure, Axes], None], size: tuple[float, float]
+    title: str,
+    empty: bool,
+    draw: Callable[[Figure, Axes], None],
+    size: tuple[float, float],
+    lang: str,
 ) -> bytes:
-    """`draw` on one titled plot, or, when the period has no data for it, a line saying so."""
+    """`draw` on one titled plot, or, when the period has no data for it, a line saying so
+    (`title` is already in `lang`)."""
 
     def whole(figure: Figure) -> None:
         ax = figure.add_subplot()
         ax.set_title(title, loc="left", fontweight="bold")
         if empty:
-            ax.text(0.5, 0.5, "No data in this period", ha="center", va="center",
+            ax.text(0.5, 0.5, say(lang, "No data in this period"), ha="center", va="center",
                     transform=ax.transAxes)  # fmt: skip
             ax.set_axis_off()
         else:
@@ -63,7 +70,7 @@ def titled_chart(
 
 
 def time_in_stage(data: ReportData) -> bytes:
-    stages = [s for s in STAGES if data.stage_days.get(s)]
+    lang, stages = data.lang, [s for s in STAGES if data.stage_days.get(s)]
 
     def draw(figure: Figure, ax: Axes) -> None:
         values = [data.stage_days[s] for s in reversed(stages)]
@@ -72,20 +79,32 @@ def time_in_stage(data: ReportData) -> bytes:
             boxprops={"facecolor": "#dbe6f5", "edgecolor": NEUTRAL},
             medianprops={"color": "black", "linewidth": 2},
         )  # fmt: skip
-        labels = [f"{stage(s)}\n({len(data.stage_days[s])} stays)" for s in reversed(stages)]
+        labels = [
+            say(
+                lang,
+                "{stage}\n({stays} stays)",
+                stage=stage(lang, s),
+                stays=len(data.stage_days[s]),
+            )
+            for s in reversed(stages)
+        ]
         ax.set_yticks(range(1, len(labels) + 1), labels)
         for y, v in enumerate(values, 1):
-            ax.annotate(f"typical {days(quartiles(v)[1])} days", (quartiles(v)[2], y),
+            ax.annotate(say(lang, "typical {days} days", days=days(quartiles(v)[1])),
+                        (quartiles(v)[2], y),
                         xytext=(8, 6), textcoords="offset points", fontsize=9)  # fmt: skip
-        ax.set_xlabel("Days in the stage")
-        ax.text(0, -0.16, HOW_TO_READ_BOXES, transform=ax.transAxes, fontsize=9, color="#555")
+        ax.set_xlabel(say(lang, "Days in the stage"))
+        ax.text(0, -0.16, say(lang, HOW_TO_READ_BOXES), transform=ax.transAxes, fontsize=9,
+                color="#555")  # fmt: skip
         ax.set_xlim(0, max(quartiles(v)[2] for v in values) * 0.15 + ax.get_xlim()[1])
 
-    return titled_chart("How long citizens spend in each stage", not stages, draw, SIZE)
+    title = say(lang, "How long citizens spend in each stage")
+    return titled_chart(title, not stages, draw, SIZE, lang)
 
 
 def lead_time(data: ReportData) -> bytes:
-    title = "When the company service started, compared with the fit-for-work date"
+    lang = data.lang
+    title = say(lang, "When the company service started, compared with the fit-for-work date")
 
     def draw(figure: Figure, ax: Axes) -> None:
         weeks = Counter(d // 7 for d in data.lead_days)  # week-wide bins, 0 = days 0-6
@@ -95,26 +114,29 @@ def lead_time(data: ReportData) -> bytes:
         ax.bar([7 * b for b in bins], counts, width=7, align="edge", color=colours,
                edgecolor="white")  # fmt: skip
         ax.axvline(0, color="black", linestyle="--", linewidth=1.2)
-        ax.text(0, max(counts) * 1.02, " fit-for-work day", fontsize=9, va="bottom")
-        ax.set_xlabel("Days from the fit-for-work date to the accepted handover "
-                      "(left of the line: help started before the citizen was fit)")  # fmt: skip
-        ax.set_ylabel("Citizens (each bar: one week)")
+        ax.text(0, max(counts) * 1.02, " " + say(lang, "fit-for-work day"), fontsize=9,
+                va="bottom")  # fmt: skip
+        ax.set_xlabel(say(lang, "Days from the fit-for-work date to the accepted handover "
+                      "(left of the line: help started before the citizen was fit)"))  # fmt: skip
+        ax.set_ylabel(say(lang, "Citizens (each bar: one week)"))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         early = sum(1 for d in data.lead_days if d < 0)
+        later = len(data.lead_days) - early
         ax.legend(
             handles=[
-                Patch(color=EARLY, label=f"Started before fit: {early} citizens"),
-                Patch(color=LATE, label=f"On or after: {len(data.lead_days) - early} citizens"),
+                Patch(color=EARLY, label=say(lang, "Started before fit: {n} citizens", n=early)),
+                Patch(color=LATE, label=say(lang, "On or after: {n} citizens", n=later)),
             ],
             frameon=False,
             loc="upper right",
         )
 
-    return titled_chart(title, not data.lead_days, draw, SIZE)
+    return titled_chart(title, not data.lead_days, draw, SIZE, lang)
 
 
 def escalation_heatmap(data: ReportData) -> bytes:
-    title = "Missed deadlines, by department and week"
+    lang = data.lang
+    title = say(lang, "Missed deadlines, by department and week")
 
     def draw(figure: Figure, ax: Axes) -> None:
         weeks = _mondays(data.period.first, data.period.last)  # quiet weeks too
@@ -123,19 +145,24 @@ def escalation_heatmap(data: ReportData) -> bytes:
         for r in data.escalations:
             grid[rows.index(r["department"])][weeks.index(r["week"])] += r["n"]
         image = ax.imshow(grid, aspect="auto", cmap="Oranges")
-        ax.set_yticks(range(len(rows)), [HEATMAP_ROWS[r] for r in rows])
+        ax.set_yticks(range(len(rows)), [say(lang, HEATMAP_ROWS[r]) for r in rows])
         step = max(1, round(len(weeks) / 10))
         ticks = list(range(0, len(weeks), step))
-        ax.set_xticks(ticks, [f"{weeks[i]:%d %b}\nweek {weeks[i].isocalendar()[1]}" for i in ticks])
+        ax.set_xticks(ticks, [_week(lang, weeks[i]) for i in ticks])
         if len(weeks) <= 26:
             for y, row in enumerate(grid):
                 for x, n in enumerate(row):
                     ax.text(x, y, str(n), ha="center", va="center", fontsize=8)
-        ax.set_xlabel("Week the deadline fell in (Monday's date)")
+        ax.set_xlabel(say(lang, "Week the deadline fell in (Monday's date)"))
         bar = figure.colorbar(image, ax=ax, fraction=0.03)
-        bar.set_label("Missed deadlines")
+        bar.set_label(say(lang, "Missed deadlines"))
 
-    return titled_chart(title, not data.escalations, draw, (11, 4.2))
+    return titled_chart(title, not data.escalations, draw, (11, 4.2), lang)
+
+
+def _week(lang: str, monday: date) -> str:
+    day = format_date(monday, "dd MMM", locale=lang)
+    return say(lang, "{day}\nweek {number}", day=day, number=monday.isocalendar()[1])
 
 
 def _mondays(first: date, last: date) -> list[date]:
@@ -144,26 +171,27 @@ def _mondays(first: date, last: date) -> list[date]:
 
 
 def funnel(data: ReportData) -> bytes:
-    title = "From case opened to employed (cases opened in the period)"
+    lang = data.lang
+    title = say(lang, "From case opened to employed (cases opened in the period)")
     empty = not data.funnel or data.funnel[0][1] == 0
 
     def draw(figure: Figure, ax: Axes) -> None:
-        labels = [label for label, _ in reversed(data.funnel)]
+        labels = [say(lang, label) for label, _ in reversed(data.funnel)]
         counts = [n for _, n in reversed(data.funnel)]
         ax.barh(labels, counts, color=[EARLY] + [NEUTRAL] * (len(counts) - 1))
         total = data.funnel[0][1]
         for y, n in enumerate(counts):
             ax.text(n, y, f"  {n} ({100 * n / total:.0f}%)", va="center", fontsize=10)
-        ax.set_xlabel("Citizens")
+        ax.set_xlabel(say(lang, "Citizens"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # people come whole
         ax.set_xlim(0, total * 1.18)
 
-    return titled_chart(title, empty, draw, SIZE)
+    return titled_chart(title, empty, draw, SIZE, lang)
 
 
 CHARTS: dict[str, tuple[str, Callable[[ReportData], bytes]]] = {
-    "time_in_stage.png": ("Time in each stage", time_in_stage),
-    "lead_time.png": ("Handover lead time", lead_time),
-    "escalations.png": ("Missed deadlines", escalation_heatmap),
-    "funnel.png": ("From case opened to employed", funnel),
+    "time_in_stage.png": (N_("Time in each stage"), time_in_stage),
+    "lead_time.png": (N_("Handover lead time"), lead_time),
+    "escalations.png": (N_("Missed deadlines"), escalation_heatmap),
+    "funnel.png": (N_("From case opened to employed"), funnel),
 }

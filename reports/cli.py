@@ -20,19 +20,20 @@ from rich.table import Table as RichTable
 from infrastructure.command_line import add_command, lacks_database, refuse
 from reports import tables
 from reports.data import TZ, Period, ReportData, load
+from reports.language import DEFAULT, LANGUAGES, N_, say
 from reports.page import page
 from reports.words import headlines
 
 HTML_NAME = "report.html"
 # The page's order: heading, chart file (or none), the table's maker.
 SECTIONS = (
-    ("From case opened to employed", "funnel.png", tables.funnel),
-    ("Time in each stage", "time_in_stage.png", tables.time_in_stage),
-    ("Handover lead time", "lead_time.png", tables.lead_time),
-    ("Missed deadlines", "escalations.png", tables.escalations),
-    ("Which paths end in work", "", tables.paths),
-    ("Open cases today", "", tables.open_cases),
-    ("Company-service openings", "", tables.openings),
+    (N_("From case opened to employed"), "funnel.png", tables.funnel),
+    (N_("Time in each stage"), "time_in_stage.png", tables.time_in_stage),
+    (N_("Handover lead time"), "lead_time.png", tables.lead_time),
+    (N_("Missed deadlines"), "escalations.png", tables.escalations),
+    (N_("Which paths end in work"), "", tables.paths),
+    (N_("Open cases today"), "", tables.open_cases),
+    (N_("Company-service openings"), "", tables.openings),
 )
 
 
@@ -56,17 +57,20 @@ def add_parser(commands: Any) -> None:
 
 
 def period_arguments(parser: argparse.ArgumentParser) -> None:
-    """--from, --to and --municipality: the period a command reads."""
+    """--from, --to, --municipality (the period a command reads) and --lang."""
     parser.add_argument("--from", dest="first", type=date.fromisoformat, required=True,
                         metavar="YYYY-MM-DD", help="first day of the period")  # fmt: skip
     parser.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
                         metavar="YYYY-MM-DD", help="last day of the period (included)")  # fmt: skip
     parser.add_argument("--municipality", default=None,
                         help="one municipality, e.g. Norddjurs (default: all)")  # fmt: skip
+    parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT,
+                        help=f"the texts' language (default {DEFAULT}: Danish)")  # fmt: skip
 
 
 def print_tables(data: ReportData, console: Console) -> None:
-    console.print(f"[bold]Trappebro report[/bold]: {data.period.label}\n")
+    title = say(data.lang, "Trappebro report")
+    console.print(f"[bold]{title}[/bold]: {data.period.label_in(data.lang)}\n")
     for headline in headlines(data):
         console.print(f"  [bold]{headline.value}[/bold]  {headline.label}  ({headline.note})")
     for table in tables.all_tables(data):
@@ -93,12 +97,13 @@ def write_files(data: ReportData, out: Path) -> list[Path]:
     for name, png in pngs.items():
         (out / name).write_bytes(png)
         written.append(out / name)
-    sections = [(heading, pngs.get(png), make(data)) for heading, png, make in SECTIONS]
-    html = page(data.period, headlines(data), sections, datetime.now(TZ))
+    sections = [
+        (say(data.lang, heading), pngs.get(png), make(data)) for heading, png, make in SECTIONS
+    ]
+    html = page(data.period, headlines(data), sections, datetime.now(TZ), data.lang)
     (out / HTML_NAME).write_text(html, encoding="utf-8")
     written.append(out / HTML_NAME)
     return written
-
 
 
 def checked_period(
@@ -112,24 +117,32 @@ def checked_period(
         return None
     return Period(args.first, args.last, args.municipality)
 
-async def make_report(database_url: str, period: Period, out: Path, console: Console) -> float:
-    """Read, print and write the report; returns the seconds it took."""
+
+async def make_report(
+    database_url: str, period: Period, out: Path, console: Console, lang: str = DEFAULT
+) -> float:
+    """Read, print and write the report in `lang`; returns the seconds it took."""
     started = time.perf_counter()
     conn = await asyncpg.connect(database_url)
     try:
-        data = await load(conn, period)
+        data = await load(conn, period, lang)
     finally:
         await conn.close()
     print_tables(data, console)
     written = await asyncio.to_thread(write_files, data, out)
     seconds = time.perf_counter() - started
-    console.print(f"\nwrote {', '.join(str(p) for p in written)} in {seconds:.1f} s")
+    console.print("\n" + wrote(lang, written, seconds))
     return seconds
+
+
+def wrote(lang: str, written: list[Path], seconds: float) -> str:
+    files = ", ".join(str(p) for p in written)
+    return say(lang, "wrote {files} in {seconds} s", files=files, seconds=f"{seconds:.1f}")
 
 
 async def run(args: argparse.Namespace, database_url: str | None) -> int:
     period = checked_period(args, database_url, "report", Console(stderr=True))
     if period is None or not database_url:
         return 2
-    await make_report(database_url, period, args.out, Console())
+    await make_report(database_url, period, args.out, Console(), args.lang)
     return 0

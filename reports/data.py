@@ -15,16 +15,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
+from babel.dates import format_date
+
+from reports.language import DEFAULT, N_, say
 
 TZ = ZoneInfo("Europe/Copenhagen")
 STAGES = ("JOB_GOAL_TALK", "CV_READINESS", "HANDOVER", "MATCHING", "PLACEMENT")
 FUNNEL = (
-    ("opened", "Case opened"),
-    ("reached_cv_readiness", "Job-goal talk held"),
-    ("reached_handover", "Handed over to the company service"),
-    ("reached_matching", "Accepted by the company service"),
-    ("reached_placement", "Started in a job or placement"),
-    ("employed", "Employed at the end"),
+    ("opened", N_("Case opened")),
+    ("reached_cv_readiness", N_("Job-goal talk held")),
+    ("reached_handover", N_("Handed over to the company service")),
+    ("reached_matching", N_("Accepted by the company service")),
+    ("reached_placement", N_("Started in a job or placement")),
+    ("employed", N_("Employed at the end")),
 )
 
 
@@ -44,13 +47,18 @@ class Period:
 
     @property
     def label(self) -> str:
-        where = self.municipality or "all municipalities"
-        return f"{where}, {self.first:%d %b %Y} to {self.last:%d %b %Y}"
+        return self.label_in(DEFAULT)
+
+    def label_in(self, lang: str) -> str:
+        where = self.municipality or say(lang, "all municipalities")
+        first, last = (format_date(d, "dd MMM y", locale=lang) for d in (self.first, self.last))
+        return say(lang, "{where}, {first} to {last}", where=where, first=first, last=last)
 
 
 @dataclass
 class ReportData:
     period: Period
+    lang: str = DEFAULT
     stage_days: dict[str, list[float]] = field(default_factory=dict)
     lead_days: list[int] = field(default_factory=list)
     handovers_waiting: int = 0
@@ -118,9 +126,9 @@ GROUP BY kind ORDER BY kind
 """
 
 
-async def load(conn: asyncpg.Connection, period: Period) -> ReportData:
+async def load(conn: asyncpg.Connection, period: Period, lang: str = DEFAULT) -> ReportData:
     args = (period.start, period.end, period.municipality)
-    data = ReportData(period)
+    data = ReportData(period, lang)
     for row in await conn.fetch(_STAGE_DAYS, *args):
         data.stage_days.setdefault(row["stage"], []).append(row["days"])
     data.lead_days = [row["lead_days"] for row in await conn.fetch(_LEAD, *args)]

@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from babel.dates import format_datetime
+
 from reports.data import Period
+from reports.language import say
 from reports.tables import Table
 from reports.words import Headline
 
@@ -42,12 +45,13 @@ def _cell(text: str) -> str:
     return f"<td{cls}>{escape(text)}</td>"
 
 
-def table_html(table: Table, heading: str = "") -> str:
+def table_html(table: Table, lang: str, heading: str = "") -> str:
     """The table under `heading`; its own title only when it says something else."""
     head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
     body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in table.rows)
     if not table.rows:
-        body = f'<tr><td colspan="{len(table.headers)}">No data in this period</td></tr>'
+        empty = escape(say(lang, "No data in this period"))
+        body = f'<tr><td colspan="{len(table.headers)}">{empty}</td></tr>'
     title = "" if table.title == heading else f"<h3>{escape(table.title)}</h3>"
     return (
         f"{title}<table><thead><tr>{head}</tr></thead>"
@@ -65,23 +69,31 @@ def page(
     headlines: list[Headline],
     sections: Sequence[tuple[str, bytes | None, Table | None]],
     made_at: datetime,
-    title: str = "What works: cases from sick leave to work",
-    source: str = "the Trappebro reporting views",
+    lang: str,
+    title: str | None = None,
+    source: str | None = None,
 ) -> str:
-    """`sections`: a heading with its chart and/or table, in the order they are shown."""
+    """`sections`: a heading with its chart and/or table, in the order they are shown; all
+    texts given are in `lang` already (the report's own title and source when none)."""
+    title = title or say(lang, "What works: cases from sick leave to work")
+    source = source or say(lang, "the Trappebro reporting views")
+    label = period.label_in(lang)
+    made = format_datetime(made_at, "dd MMM y HH:mm", locale=lang)
+    head = say(lang, "Trappebro report: {period}", period=label)
+    footer = say(lang, "Made {when} from {source}.", when=made, source=source)
     parts = []
     for heading, png, table in sections:
         parts.append(f"<h2>{escape(heading)}</h2>")
         if png is not None:
             parts.append(image_html(heading, png))
         if table is not None:
-            parts.append(table_html(table, heading))
+            parts.append(table_html(table, lang, heading))
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Trappebro report: {escape(period.label)}</title><style>{_STYLE}</style>"
-        f"</head><body><h1>{escape(title)}</h1>"
-        f'<p class="sub">{escape(period.label)}</p><div class="cards">{_cards(headlines)}</div>'
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(head)}</title>"
+        f"<style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>"
+        f'<p class="sub">{escape(label)}</p><div class="cards">{_cards(headlines)}</div>'
         + "".join(parts)
-        + f"<footer>Made {made_at:%d %b %Y %H:%M} from {escape(source)}.</footer>"
+        + f"<footer>{escape(footer)}</footer>"
         "</body></html>"
     )

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports.data import STAGES, ReportData
+from reports.language import N_, code, say
 from reports.words import (
-    DEPARTMENT_WORDS,
-    LEVEL_WORDS,
-    OUTCOME_WORDS,
+    OPENING_KIND_WORDS,
     age_band,
     days,
+    department,
+    level,
+    outcome,
     path,
     percent,
     quartiles,
@@ -32,16 +34,17 @@ class Table:
 
 @dataclass(frozen=True)
 class Heading:
-    """A table's words (headings.toml): its title, the note under it, its column headers."""
+    """A table's words (headings.toml, English message ids): title, note, column headers."""
 
     title: str
     note: str
     headers: tuple[str, ...]
 
-    def table(self, rows: Iterable[Sequence[str]], **values: object) -> Table:
-        """The table of `rows`, with `values` filled into the note and the headers."""
-        headers = tuple(h.format(**values) for h in self.headers)
-        return Table(self.title, self.note.format(**values), headers, list(rows))
+    def table(self, lang: str, rows: Iterable[Sequence[str]], **values: object) -> Table:
+        """The table of `rows` in `lang`, `values` filled into the note and the headers."""
+        headers = tuple(say(lang, h, **values) if h else h for h in self.headers)
+        note = say(lang, self.note, **values)
+        return Table(say(lang, self.title), note, headers, list(rows))
 
 
 def _headings() -> dict[str, Heading]:
@@ -60,44 +63,52 @@ def time_in_stage(data: ReportData) -> Table:
         values = data.stage_days.get(name, [])
         if values:
             low, mid, high = quartiles(values)
-            rows.append((stage(name), str(len(values)), days(mid), f"{days(low)}–{days(high)}"))
-    return HEADINGS["time_in_stage"].table(rows)
+            cells = (str(len(values)), days(mid), f"{days(low)}–{days(high)}")
+            rows.append((stage(data.lang, name), *cells))
+    return HEADINGS["time_in_stage"].table(data.lang, rows)
 
 
 def lead_time(data: ReportData) -> Table:
     lead = data.lead_days
     early = sum(1 for d in lead if d < 0)
     median = statistics.median(lead) if lead else None
-    return HEADINGS["lead_time"].table([
-        ("Handovers accepted in the period", str(len(lead))),
-        ("Accepted before the citizen was fit", f"{early} ({percent(early, len(lead))})"),
-        ("Typical days from fit-for-work date to acceptance", days(median)),
-        ("Handed over in the period, not accepted yet", str(data.handovers_waiting)),
-    ])  # fmt: skip
+    rows = [
+        (N_("Handovers accepted in the period"), str(len(lead))),
+        (N_("Accepted before the citizen was fit"), f"{early} ({percent(early, len(lead))})"),
+        (N_("Typical days from fit-for-work date to acceptance"), days(median)),
+        (N_("Handed over in the period, not accepted yet"), str(data.handovers_waiting)),
+    ]
+    return HEADINGS["lead_time"].table(data.lang, ((say(data.lang, a), b) for a, b in rows))
 
 
 def escalations(data: ReportData) -> Table:
     return HEADINGS["escalations"].table(
+        data.lang,
         (
-            DEPARTMENT_WORDS.get(r["department"], r["department"]),
-            stage(r["stage"]),
-            LEVEL_WORDS.get(r["level"], str(r["level"])),
-            str(r["escalations"]),
-            str(r["cases"]),
-        )
-        for r in data.escalation_table
+            (
+                department(data.lang, r["department"]),
+                stage(data.lang, r["stage"]),
+                level(data.lang, r["level"]),
+                str(r["escalations"]),
+                str(r["cases"]),
+            )
+            for r in data.escalation_table
+        ),
     )
 
 
 def funnel(data: ReportData) -> Table:
     total = data.funnel[0][1] if data.funnel else 0
-    return HEADINGS["funnel"].table((label, str(n), percent(n, total)) for label, n in data.funnel)
+    return HEADINGS["funnel"].table(
+        data.lang, ((say(data.lang, label), str(n), percent(n, total)) for label, n in data.funnel)
+    )
 
 
 def paths(data: ReportData) -> Table:
+    lang = data.lang
     return HEADINGS["paths"].table(
-        (path(r["path"]), OUTCOME_WORDS.get(r["outcome"], r["outcome"]), str(r["cases"]))
-        for r in data.paths
+        lang,
+        ((path(lang, r["path"]), outcome(lang, r["outcome"]), str(r["cases"])) for r in data.paths),
     )
 
 
@@ -105,20 +116,31 @@ def open_cases(data: ReportData) -> Table:
     ordered = sorted(data.open_cases, key=lambda r: (STAGES.index(r["stage"]), r["age_band"]))
     columns = ("cases", "stalled", "paused")
     return HEADINGS["open_cases"].table(
-        [stage(r["stage"]), age_band(r["age_band"]), *(str(r[c]) for c in columns)] for r in ordered
+        data.lang,
+        (
+            [
+                stage(data.lang, r["stage"]),
+                age_band(data.lang, r["age_band"]),
+                *(str(r[c]) for c in columns),
+            ]
+            for r in ordered
+        ),
     )
 
 
 def openings(data: ReportData) -> Table:
     return HEADINGS["openings"].table(
+        data.lang,
         (
-            r["kind"].replace("_", " "),
-            str(r["openings"]),
-            str(r["proposed"]),
-            f"{r['filled']} ({percent(r['filled'], r['openings'])})",
-            days(r["median_days"]),
-        )
-        for r in data.openings
+            (
+                code(data.lang, r["kind"], OPENING_KIND_WORDS),
+                str(r["openings"]),
+                str(r["proposed"]),
+                f"{r['filled']} ({percent(r['filled'], r['openings'])})",
+                days(r["median_days"]),
+            )
+            for r in data.openings
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""The report's words and headline figures, for a team lead rather than an engineer."""
+"""The report's words and headline figures, for a team lead rather than an engineer.
+English message ids, translated by reports.language (Danish by default)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,28 @@ import statistics
 from dataclasses import dataclass
 
 from reports.data import ReportData
+from reports.language import N_, code, say
 
+# The report's plain English for codes; Danish shows the core's words (reports.language.code).
 STAGE_WORDS = {
     "JOB_GOAL_TALK": "Job-goal talk",
     "CV_READINESS": "CV and fitness",
     "HANDOVER": "Waiting for the company service",
     "MATCHING": "Matching with an employer",
     "PLACEMENT": "In a job, with after-care",
-    "OPENING": "Opening without candidates",
+    "OPENING": N_("Opening without candidates"),
     "CLOSED": "Closed",
 }
 DEPARTMENT_WORDS = {"sick_leave": "Sick-leave department", "company_service": "Company service"}
 # The heatmap's rows: openings nobody answered are the company service's too, shown apart.
 HEATMAP_ROWS = {
-    "sick_leave": "Sick-leave department: cases",
-    "company_service": "Company service: cases",
-    "openings": "Company service: openings",
+    "sick_leave": N_("Sick-leave department: cases"),
+    "company_service": N_("Company service: cases"),
+    "openings": N_("Company service: openings"),
 }
-LEVEL_WORDS = {1: "1: owner reminded", 2: "2: team lead told", 3: "3: department head told"}
+LEVEL_WORDS = {
+    1: N_("1: owner reminded"), 2: N_("2: team lead told"), 3: N_("3: department head told")
+}  # fmt: skip
 OUTCOME_WORDS = {
     "employed": "Employed",
     "education": "Education",
@@ -33,32 +38,56 @@ OUTCOME_WORDS = {
     "moved": "Moved away",
     "other": "Other",
 }
+OPENING_KIND_WORDS = {
+    "recruitment": "recruitment", "internship": "internship", "wage_subsidy": "wage subsidy",
+    "small_job": "small job", "flex_job": "flex job",
+}  # fmt: skip
 
 
-def stage(name: str) -> str:
-    return STAGE_WORDS.get(name, name)
+def stage(lang: str, name: str) -> str:
+    return code(lang, name, STAGE_WORDS)
 
 
-def path(text: str) -> str:
-    return " → ".join(stage(s) for s in text.split(" > ")) if text else "(closed at once)"
+def department(lang: str, name: str) -> str:
+    return code(lang, name, DEPARTMENT_WORDS)
 
 
-def age_band(band: str) -> str:
-    return band.split(": ", 1)[-1]
+def outcome(lang: str, name: str) -> str:
+    return code(lang, name, OUTCOME_WORDS)
+
+
+def level(lang: str, number: int) -> str:
+    return say(lang, LEVEL_WORDS[number]) if number in LEVEL_WORDS else str(number)
+
+
+def path(lang: str, text: str) -> str:
+    steps = (stage(lang, s) for s in text.split(" > "))
+    return " → ".join(steps) if text else say(lang, "(closed at once)")
+
+
+# The age bands as the reporting views write them (after "n: ", which sorts them).
+AGE_BANDS = (
+    N_("under 4 weeks"), N_("1-3 months"), N_("3-6 months"), N_("6-12 months"), N_("over a year")
+)  # fmt: skip
+
+
+def age_band(lang: str, band: str) -> str:
+    return say(lang, band.split(": ", 1)[-1])
 
 
 def days(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
 
 
-def gap(lead: float | None) -> str:
+def gap(lang: str, lead: float | None) -> str:
     """A lead time in words: negative is before the fit-for-work date."""
     if lead is None:
-        return "no handovers yet"
+        return say(lang, "no handovers yet")
     if lead == 0:
-        return "on the fit-for-work day"
-    side = "before" if lead < 0 else "after"
-    return f"{days(abs(lead))} days {side} the fit-for-work date"
+        return say(lang, "on the fit-for-work day")
+    if lead < 0:
+        return say(lang, "{days} days before the fit-for-work date", days=days(-lead))
+    return say(lang, "{days} days after the fit-for-work date", days=days(lead))
 
 
 def percent(part: int, whole: int) -> str:
@@ -81,7 +110,7 @@ class Headline:
 
 
 def headlines(data: ReportData) -> list[Headline]:
-    funnel = dict(data.funnel)
+    lang, funnel = data.lang, dict(data.funnel)
     opened, employed = funnel.get("Case opened", 0), funnel.get("Employed at the end", 0)
     lead = data.lead_days
     early = sum(1 for d in lead if d < 0)
@@ -94,19 +123,34 @@ def headlines(data: ReportData) -> list[Headline]:
     median_lead = statistics.median(lead) if lead else None
     return [
         Headline(
-            "Cases opened",
+            say(lang, "Cases opened"),
             str(opened),
-            f"{employed} of them employed so far ({percent(employed, opened)})",
+            say(
+                lang,
+                "{employed} of them employed so far ({share})",
+                employed=employed,
+                share=percent(employed, opened),
+            ),
         ),
         Headline(
-            "Help started before the citizen was fit",
+            say(lang, "Help started before the citizen was fit"),
             percent(early, len(lead)),
-            f"{early} of {len(lead)} accepted handovers; typically {gap(median_lead)}",
+            say(
+                lang,
+                "{early} of {all} accepted handovers; typically {gap}",
+                early=early,
+                all=len(lead),
+                gap=gap(lang, median_lead),
+            ),
         ),
         Headline(
-            "Missed deadlines",
+            say(lang, "Missed deadlines"),
             str(missed),
-            " · ".join(f"{DEPARTMENT_WORDS[k]} {v}" for k, v in by_dept.items()),
+            " · ".join(f"{department(lang, k)} {v}" for k, v in by_dept.items()),
         ),
-        Headline("Open cases today", str(open_now), f"{stalled} stalled (department head told)"),
+        Headline(
+            say(lang, "Open cases today"),
+            str(open_now),
+            say(lang, "{stalled} stalled (department head told)", stalled=stalled),
+        ),
     ]

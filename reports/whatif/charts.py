@@ -9,24 +9,25 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reports.charts import LATE, NEUTRAL, SIZE, titled_chart
+from reports.language import N_, say
 from reports.whatif.figures import Figures, percentile
 from reports.whatif.words import group
 from reports.words import stage
 
-Chart = Callable[[Figures, Figures, list[date]], bytes]
+Chart = Callable[[str, Figures, Figures, list[date]], bytes]
 
 
-def messages_per_week(current: Figures, new: Figures, weeks: list[date]) -> bytes:
+def messages_per_week(lang: str, current: Figures, new: Figures, weeks: list[date]) -> bytes:
     def draw(figure: Figure, ax: Axes) -> None:
         for side, colour in ((current, NEUTRAL), (new, LATE)):
             counts = [side.weeks[w] for w in weeks]
             ax.plot(weeks, counts, color=colour, label=side.label)  # type: ignore[arg-type]
-        ax.set_ylabel("messages (all recipients)")
-        ax.set_xlabel("week starting")
+        ax.set_ylabel(say(lang, "messages (all recipients)"))
+        ax.set_xlabel(say(lang, "week starting"))
         ax.legend(loc="upper left")
 
-    title = "Messages a week, current and new policy"
-    return titled_chart(title, not current.weeks and not new.weeks, draw, SIZE)
+    title = say(lang, "Messages a week, current and new policy")
+    return titled_chart(title, not current.weeks and not new.weeks, draw, SIZE, lang)
 
 
 def _bars(
@@ -40,7 +41,7 @@ def _bars(
     ax.legend(loc="lower right")
 
 
-def workload(current: Figures, new: Figures, weeks: list[date]) -> bytes:
+def workload(lang: str, current: Figures, new: Figures, weeks: list[date]) -> bytes:
     groups = sorted({g for g, _ in current.group_weeks} | {g for g, _ in new.group_weeks})
     n = max(len(weeks), 1)
 
@@ -49,13 +50,14 @@ def workload(current: Figures, new: Figures, weeks: list[date]) -> bytes:
 
     def draw(figure: Figure, ax: Axes) -> None:
         pairs = [(per_week(current, g), per_week(new, g)) for g in groups]
-        _bars(ax, [group(g) for g in groups], pairs, (current.label, new.label))
-        ax.set_xlabel("messages a week, on average")
+        _bars(ax, [group(lang, g) for g in groups], pairs, (current.label, new.label))
+        ax.set_xlabel(say(lang, "messages a week, on average"))
 
-    return titled_chart("Messages a week per recipient group", not groups, draw, SIZE)
+    title = say(lang, "Messages a week per recipient group")
+    return titled_chart(title, not groups, draw, SIZE, lang)
 
 
-def time_in_stage(current: Figures, new: Figures, weeks: list[date]) -> bytes:
+def time_in_stage(lang: str, current: Figures, new: Figures, weeks: list[date]) -> bytes:
     stages = [s for s in current.stage_days if s in new.stage_days]
 
     def draw(figure: Figure, ax: Axes) -> None:
@@ -66,15 +68,16 @@ def time_in_stage(current: Figures, new: Figures, weeks: list[date]) -> bytes:
             )
             for s in stages
         ]
-        _bars(ax, [stage(s.value) for s in stages], pairs, (current.label, new.label))
-        ax.set_xlabel("days")
+        _bars(ax, [stage(lang, s.value) for s in stages], pairs, (current.label, new.label))
+        ax.set_xlabel(say(lang, "days"))
 
-    return titled_chart("Typical (median) time in each stage", not stages, draw, SIZE)
+    title = say(lang, "Typical (median) time in each stage")
+    return titled_chart(title, not stages, draw, SIZE, lang)
 
 
 # File name: the title of the table the chart goes with, and how to draw it.
 CHARTS: dict[str, tuple[str, Chart]] = {
-    "whatif_weeks.png": ("Messages by kind and level", messages_per_week),
-    "whatif_workload.png": ("Workload per recipient group", workload),
-    "whatif_stages.png": ("Time in stage and handover lead time (days)", time_in_stage),
+    "whatif_weeks.png": (N_("Messages by kind and level"), messages_per_week),
+    "whatif_workload.png": (N_("Workload per recipient group"), workload),
+    "whatif_stages.png": (N_("Time in stage and handover lead time (days)"), time_in_stage),
 }

@@ -18,8 +18,9 @@ from rich.console import Console
 
 from core.policy import PolicyBook
 from infrastructure.command_line import add_command
-from reports.cli import checked_period, period_arguments, print_table
+from reports.cli import checked_period, period_arguments, print_table, wrote
 from reports.data import TZ, Period
+from reports.language import say
 from reports.page import page
 from reports.tables import Table
 from reports.whatif import tables as whatif_tables
@@ -82,8 +83,9 @@ def main(args: argparse.Namespace, database_url: str | None, service_policy: Pat
     period = checked_period(args, database_url, "whatif", errors)
     if period is None or not database_url:
         return 2
-    names = ("current", f"new ({args.policy.name})")
-    return asyncio.run(run(database_url, period, (current, new), names, args.out, Console()))
+    lang = args.lang
+    names = (say(lang, "current"), say(lang, "new ({file})", file=args.policy.name))
+    return asyncio.run(run(database_url, period, (current, new), names, args.out, Console(), lang))
 
 
 async def run(
@@ -93,6 +95,7 @@ async def run(
     names: tuple[str, str],
     out: Path,
     console: Console,
+    lang: str,
 ) -> int:
     started = time.perf_counter()
     # Reading and replaying make millions of short-lived objects and no cycles worth
@@ -105,19 +108,19 @@ async def run(
     finally:
         await conn.close()
     if not events:
-        console.print(f"No case events in {period.label}: nothing to replay.")
+        label = period.label_in(lang)
+        console.print(say(lang, "No case events in {period}: nothing to replay.", period=label))
         return 1
     job = Job(events, period, until=min(period.end, datetime.now(UTC)))
     current, new = replay_figures(job, books, names, console)
     weeks = weeks_in(period)
-    print_all(period, current, new, len(weeks), console)
-    written = await asyncio.to_thread(write_files, period, current, new, weeks, out)
-    seconds = time.perf_counter() - started
-    console.print(f"\nwrote {', '.join(str(p) for p in written)} in {seconds:.1f} s")
+    print_all(lang, period, current, new, len(weeks), console)
+    written = await asyncio.to_thread(write_files, lang, period, current, new, weeks, out)
+    console.print("\n" + wrote(lang, written, time.perf_counter() - started))
     return 0
 
 
-def headlines(current: Figures, new: Figures) -> list[Headline]:
+def headlines(lang: str, current: Figures, new: Figures) -> list[Headline]:
     a, b = sum(current.messages.values()), sum(new.messages.values())
     leads = ("sick_leave_team_lead", "company_service_team_lead")
 
@@ -127,24 +130,35 @@ def headlines(current: Figures, new: Figures) -> list[Headline]:
     x, y = len(current.stalled_in_period), len(new.stalled_in_period)
     p, q = lead_peak(current), lead_peak(new)
     return [
-        Headline("Messages in the period", f"{a} → {b}", change(a, b)),
-        Headline("Cases that stalled", f"{x} → {y}", change(x, y)),
-        Headline("A team lead's busiest week", f"{p} → {q}", "messages to one team lead"),
-        Headline("Cases replayed", str(current.cases), "every case with events in the period"),
+        Headline(say(lang, "Messages in the period"), f"{a} → {b}", change(lang, a, b)),
+        Headline(say(lang, "Cases that stalled"), f"{x} → {y}", change(lang, x, y)),
+        Headline(
+            say(lang, "A team lead's busiest week"),
+            f"{p} → {q}",
+            say(lang, "messages to one team lead"),
+        ),
+        Headline(
+            say(lang, "Cases replayed"),
+            str(current.cases),
+            say(lang, "every case with events in the period"),
+        ),
     ]
 
 
-def print_all(period: Period, current: Figures, new: Figures, weeks: int, c: Console) -> None:
-    c.print(f"[bold]Trappebro what-if[/bold]: {period.label}: {current.label} → {new.label}\n")
-    for headline in headlines(current, new):
+def print_all(
+    lang: str, period: Period, current: Figures, new: Figures, weeks: int, c: Console
+) -> None:
+    title, label = say(lang, "Trappebro what-if"), period.label_in(lang)
+    c.print(f"[bold]{title}[/bold]: {label}: {current.label} → {new.label}\n")
+    for headline in headlines(lang, current, new):
         c.print(f"  [bold]{headline.value}[/bold]  {headline.label}  ({headline.note})")
-    for table in whatif_tables.all_tables(current, new, weeks):
+    for table in whatif_tables.all_tables(lang, current, new, weeks):
         print_table(table, c)
-    c.print(f"\n{NO_STATUTORY}")
+    c.print(f"\n{say(lang, NO_STATUTORY)}")
 
 
 def write_files(
-    period: Period, current: Figures, new: Figures, weeks: list[date], out: Path
+    lang: str, period: Period, current: Figures, new: Figures, weeks: list[date], out: Path
 ) -> list[Path]:
     """The charts and the HTML page (each chart above the table it goes with)."""
     from reports.whatif import charts  # matplotlib: after the replay, which overlaps it
@@ -152,21 +166,22 @@ def write_files(
     out.mkdir(parents=True, exist_ok=True)
     written, above = [], {}
     for name, (table_title, draw) in charts.CHARTS.items():
-        png = draw(current, new, weeks)
+        png = draw(lang, current, new, weeks)
         (out / name).write_bytes(png)
         written.append(out / name)
-        above[table_title] = png
-    tables = whatif_tables.all_tables(current, new, len(weeks))
+        above[say(lang, table_title)] = png
+    tables = whatif_tables.all_tables(lang, current, new, len(weeks))
     sections = [(t.title, above.get(t.title), t) for t in tables]
-    statutory = Table("Statutory timeliness", NO_STATUTORY, ("",), [])
+    statutory = Table(say(lang, "Statutory timeliness"), say(lang, NO_STATUTORY), ("",), [])
     sections.append((statutory.title, None, statutory))
     html = page(
         period,
-        headlines(current, new),
+        headlines(lang, current, new),
         sections,
         datetime.now(TZ),
-        title=f"What if: {current.label} → {new.label}",
-        source="the events logged in case_event, replayed through the process rules",
+        lang,
+        title=say(lang, "What if: {current} → {new}", current=current.label, new=new.label),
+        source=say(lang, "the events logged in case_event, replayed through the process rules"),
     )
     (out / HTML_NAME).write_text(html, encoding="utf-8")
     written.append(out / HTML_NAME)

@@ -2,50 +2,53 @@
 
 from __future__ import annotations
 
-from reports.words import LEVEL_WORDS, days
+from reports.language import N_, say
+from reports.words import LEVEL_WORDS, days, level
 
 KIND_WORDS = {
-    "escalation": "Missed deadline",
-    "handover_requested": "Handover requested",
-    "handover_rejected": "Handover sent back",
-    "wage_talk": "Time for the wage talk",
-    "early_warning": "Early warning (score fell)",
+    "escalation": N_("Missed deadline"),
+    "handover_requested": N_("Handover requested"),
+    "handover_rejected": N_("Handover sent back"),
+    "wage_talk": N_("Time for the wage talk"),
+    "early_warning": N_("Early warning (score fell)"),
 }
 GROUP_WORDS = {
-    "caseworker": "Sick-leave caseworker (own cases)",
-    "consultant": "Company consultant (own cases)",
-    "company_service_team": "Company service team (shared inbox)",
-    "sick_leave_team_lead": "Sick-leave team lead",
-    "sick_leave_department_head": "Sick-leave department head",
-    "company_service_team_lead": "Company service team lead",
-    "company_service_department_head": "Company service department head",
+    "caseworker": N_("Sick-leave caseworker (own cases)"),
+    "consultant": N_("Company consultant (own cases)"),
+    "company_service_team": N_("Company service team (shared inbox)"),
+    "sick_leave_team_lead": N_("Sick-leave team lead"),
+    "sick_leave_department_head": N_("Sick-leave department head"),
+    "company_service_team_lead": N_("Company service team lead"),
+    "company_service_department_head": N_("Company service department head"),
 }
-NO_STATUTORY = (
+NO_STATUTORY = N_(
     "Statutory timeliness: Trappebro keeps no statutory clocks yet, so there is nothing "
     "to compare; it will show here once they exist."
 )
 
 
-def kind(name: str, level: int | None) -> str:
-    words = KIND_WORDS.get(name, name)
-    return f"{words}, level {LEVEL_WORDS[level]}" if level in LEVEL_WORDS else words
+def kind(lang: str, name: str, number: int | None) -> str:
+    words = say(lang, KIND_WORDS.get(name, name))
+    if number not in LEVEL_WORDS:
+        return words
+    return say(lang, "{kind}, level {level}", kind=words, level=level(lang, number))
 
 
-def group(name: str) -> str:
-    return GROUP_WORDS.get(name, name)
+def group(lang: str, name: str) -> str:
+    return say(lang, GROUP_WORDS.get(name, name))
 
 
-def change(current: int, new: int) -> str:
+def change(lang: str, current: int, new: int) -> str:
     """A count's change from current to new, with its share when there was one before."""
     delta = new - current
     if delta == 0:
-        return "same"
+        return say(lang, "same")
     sign = "+" if delta > 0 else "−"
     return f"{sign}{abs(delta)} ({sign}{abs(delta) / current:.0%})" if current else f"+{delta}"
 
 
-def days_change(current: float | None, new: float | None) -> str:
+def days_change(lang: str, current: float | None, new: float | None) -> str:
     if current is None or new is None or current == new:
-        return "same" if current == new else "–"
+        return say(lang, "same") if current == new else "–"
     sign = "+" if new > current else "−"
-    return f"{sign}{days(abs(new - current))} days"
+    return say(lang, "{change} days", change=f"{sign}{days(abs(new - current))}")

@@ -94,16 +94,23 @@ async def _log_opened(url: str) -> None:
         await conn.close()
 
 
-async def test_whatif_shows_each_policys_ladder(clean_db: str, tmp_path: Path) -> None:
-    await _log_opened(clean_db)
-    out = tmp_path / "out"
-    period = ("--from", "2026-01-01", "--to", "2026-01-31", "--out", str(out))
-    done = await asyncio.to_thread(whatif, shorter(tmp_path), *period, url=clean_db)
+async def _ladder(url: str, folder: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    """The case above, replayed for January under the shorter policy, into folder/out."""
+    await _log_opened(url)
+    period = ("--from", "2026-01-01", "--to", "2026-01-31", "--out", str(folder / "out"))
+    done = await asyncio.to_thread(whatif, shorter(folder), *period, *more, url=url)
     assert done.returncode == 0, done.stderr
+    return done
+
+
+async def test_whatif_shows_each_policys_ladder(clean_db: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = await _ladder(clean_db, tmp_path, "--lang", "en")
     assert "Messages by kind and level" in done.stdout
     pngs = {name: (out / name).read_bytes() for name in CHARTS}
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pngs.values())
     html = (out / HTML_NAME).read_text(encoding="utf-8")
+    assert html.startswith('<!DOCTYPE html><html lang="en">')
     inlined = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert sorted(base64.b64decode(i) for i in inlined) == sorted(pngs.values())
     assert "http://" not in html and "https://" not in html
@@ -120,10 +127,26 @@ async def test_whatif_shows_each_policys_ladder(clean_db: str, tmp_path: Path) -
     assert f"|{CASE}|3 → 4|" in text
 
 
+async def test_whatif_is_in_danish_by_default(clean_db: str, tmp_path: Path) -> None:
+    """The same ladder as above, in Danish words."""
+    out = tmp_path / "out"
+    done = await _ladder(clean_db, tmp_path)
+    assert "Beskeder efter type og niveau" in done.stdout
+    html = (out / HTML_NAME).read_text(encoding="utf-8")
+    assert html.startswith('<!DOCTYPE html><html lang="da">')
+    text = re.sub(r"(?:<[^>]+>)+", "|", html)
+    assert "|Hvad nu hvis: nuværende → ny (shorter.toml)|" in text
+    assert "|Overskredet frist, niveau 1: sagsejer påmindet|1|1|uændret|" in text
+    assert "|Overskredet frist, niveau 3: afdelingsleder underrettet|1|2|+1 (+100%)|" in text
+    assert "|Alle beskeder|3|4|+1 (+33%)|" in text
+    assert "|Teamleder i sygedagpengeafdelingen|0.2|1|0.2|1|" in text
+    assert "Messages by kind and level" not in text
+
+
 async def test_a_period_without_events_says_so(clean_db: str, tmp_path: Path) -> None:
     await _log_opened(clean_db)
     done = await asyncio.to_thread(
         whatif, shorter(tmp_path), "--from", "2025-06-01", "--to", "2025-06-30", url=clean_db
     )
     assert done.returncode == 1
-    assert "No case events in all municipalities, 01 Jun 2025 to 30 Jun 2025" in done.stdout
+    assert "Ingen sagshændelser i alle kommuner, 01 jun. 2025 til 30 jun. 2025" in done.stdout

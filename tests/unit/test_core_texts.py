@@ -4,15 +4,11 @@ code in the Danish catalogue, and the catalogues compile."""
 
 from __future__ import annotations
 
-import io
-import re
 from datetime import timedelta
 from typing import Any, get_args
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from pydantic import ValidationError
 
 from core import code_words
@@ -30,6 +26,7 @@ from core.policy import Policy
 from core.stages import WAITING_FOR, Department, Stage
 from infrastructure.config import REPO_ROOT
 from infrastructure.policy_file import load_policy_book
+from testkit.catalogues import assert_compiles, assert_danish
 from testkit.openings import OPENING, opening
 from testkit.samples import Case, event, local, messages, policy
 
@@ -44,20 +41,12 @@ def _ids() -> set[str]:
 def test_every_core_text_has_a_danish_translation_with_the_same_placeholders() -> None:
     ids = _ids()
     assert len(ids) > 100, "the extraction found too little: are the keywords right?"
-    assert sorted(text for text in ids if not translated("da", text)) == []
-    with (LOCALE_DIR / "da" / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
-        danish = {str(m.id): str(m.string) for m in read_po(po) if m.id}
-    for text in ids:
-        assert set(re.findall(r"{(\w+)", text)) == set(re.findall(r"{(\w+)", danish[text])), text
+    assert_danish(ids, LOCALE_DIR, DOMAIN, translated)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_catalogues_compile(lang: str) -> None:
-    with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
-        catalog = read_po(po, locale=lang, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog, use_fuzzy=False)
-    assert compiled.getvalue() and not list(catalog.check())
+    assert_compiles(LOCALE_DIR, lang, DOMAIN)
 
 
 def test_every_code_shown_to_people_is_in_the_catalogue() -> None:

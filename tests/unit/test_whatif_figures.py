@@ -1,6 +1,7 @@
 """The what-if's figures do not depend on how the cases are shared out between the two
 processes (reports/whatif/both.py): figures of parts, added, equal the figures of all;
-and a live-fed case under the replay escalates on time, reminder after reminder."""
+a live-fed case under the replay escalates on time, reminder after reminder; and the
+tables are in Danish by default, English on request."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from datetime import UTC, date, datetime
 from core.intake import parse_event
 from infrastructure.policy_file import load_policy_book
 from reports.data import Period
+from reports.language import DEFAULT
 from reports.whatif.figures import figures
 from reports.whatif.replay import Logged, policies_of, replay_case
+from reports.whatif.tables import all_tables
 from testkit.builders import DEFAULT_POLICY
 from testkit.rig.year import generate_year
 
@@ -61,3 +64,22 @@ def test_a_live_case_is_reminded_at_every_slot() -> None:
     on_time, folded = _reminders(live), _reminders(backlog)
     assert on_time and all(n == list(range(1, len(n) + 1)) for n in on_time.values())
     assert any(n != list(range(1, len(n) + 1)) for n in folded.values())
+
+
+def test_the_whatif_tables_are_danish_by_default_and_english_on_request() -> None:
+    cases = _live_year()
+    policies = policies_of(load_policy_book(DEFAULT_POLICY))
+    runs = {c: replay_case(c, logged, policies, NOW) for c, logged in cases.items()}
+    period = Period(date(2026, 3, 1), date(2026, 8, 31))
+    current, new = figures("nu", runs, period), figures("ny", runs, period)
+    danish, english = (all_tables(lang, current, new, 26) for lang in (DEFAULT, "en"))
+    assert DEFAULT == "da" and [t.title for t in danish][:2] == [
+        "Beskeder efter type og niveau", "Arbejdsbyrde pr. modtagergruppe"
+    ]  # fmt: skip
+    assert [t.title for t in english][:2] == [
+        "Messages by kind and level", "Workload per recipient group"
+    ]  # fmt: skip
+    assert danish[0].rows[-1][0] == "Alle beskeder" and english[0].rows[-1][0] == "All messages"
+    assert danish[0].rows[-1][3] == "uændret" and english[0].rows[-1][3] == "same"
+    stages = {row[0] for row in danish[4].rows}
+    assert "Jobmålssamtale" in stages and "Job-goal talk" in {row[0] for row in english[4].rows}
