@@ -91,6 +91,9 @@ def valid_data(kind: str, day: date) -> dict[str, Any]:
         "case_paused": {"reason": "operation", "review_on": (day + timedelta(days=21)).isoformat()},
         "case_resumed": {},
         "case_closed": {"outcome": "employed", "closed_on": iso},
+        "statutory_talk_held": {"held_on": iso, "kind": "first"},
+        "reassessment_held": {"held_on": iso, "result": "extension"},
+        "early_talk_requested": {"requested_on": iso, "requested_by": "employer"},
     }
     return table[kind]
 

@@ -122,6 +122,13 @@ def _data(draw: st.DrawFn, kind: str, day: date, municipality: str) -> dict[str,
         return {"owner": draw(staff)} | ({"team": "sd-3"} if draw(st.booleans()) else {})
     if kind == "case_resumed":
         return {}
+    if kind == "statutory_talk_held":
+        return {"held_on": past(), "kind": draw(st.sampled_from(["first", "regular", "early"]))}
+    if kind == "reassessment_held":
+        return {"held_on": past(), "result": "extension"}
+    if kind == "early_talk_requested":
+        by = draw(st.sampled_from(["citizen", "employer"]))
+        return {"requested_on": past(), "requested_by": by}
     assert kind == "case_closed", kind
     outcome = st.sampled_from(["employed", "education", "flex_job", "moved", "other"])
     return {"outcome": draw(outcome), "closed_on": past()}
