@@ -199,6 +199,10 @@ class CaseRun:
             "SELECT * FROM outbox WHERE case_id = $1 ORDER BY due_at NULLS LAST, created_at"
         )
 
+    async def stage_outbox(self) -> list[dict[str, Any]]:
+        """The outbox without the law's escalations (core/case/law_ladder.py)."""
+        return [r for r in await self.outbox() if r["kind"] != "statutory_escalation"]
+
     async def outbox_keys(self) -> list[str]:
         return [r["message_key"] for r in await self.outbox()]
 

@@ -157,9 +157,10 @@ def refusals(effects: Iterable[Effect]) -> list[RecordRefusal]:
 class Case:
     """Drives one case through `decide` as the workflow shell would, keeping every effect."""
 
-    def __init__(self, pol: Policy | None = None, case_id: str = CASE) -> None:
+    def __init__(self, pol: Policy | None = None, case_id: str = CASE, law: bool = True) -> None:
+        """`law=False`: the stages alone, without the law's clocks (CaseState.law_clocks)."""
         self.policy = pol or policy()
-        self.state = CaseState(case_id=case_id)
+        self.state = CaseState(case_id=case_id, law_clocks=law)
         self.effects: list[Effect] = []
         self.last: Decision | None = None
 

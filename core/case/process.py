@@ -11,8 +11,9 @@ from datetime import datetime
 
 from core.case import events as ev
 from core.case.deadlines import handover_due, stage_deadline, with_deadline
-from core.case.ladder import enter_handover, run_ladder
+from core.case.ladder import enter_handover
 from core.case.law import STATUTORY_HANDLERS, opened, with_law_fact
+from core.case.law_ladder import both_ladders
 from core.case.state import CaseState, Effect, LogEvent, RecordRefusal
 from core.case.words import early_warning, handover_rejected, wage_talk
 from core.durations import end_of_day
@@ -62,7 +63,7 @@ def _refusal_record(
 CASE: Entity[CaseState, ev.Event, Effect] = Entity(
     opener="case_opened",
     is_open=lambda state: state.opened,
-    tick=run_ladder,
+    tick=both_ladders,
     accept=_accept,
     refusal_effects=_refusal_record,
 )

@@ -79,6 +79,9 @@ class CaseState(FrozenState):
     # for a case opened before they were kept (docs/statutory.md, "Running cases").
     sick_listed_on: date | None = None
     statutory: StatutoryState | None = None
+    # Off: the law's clocks do not run (a workflow whose history predates them, or tests of
+    # the stages alone; core/case/law_ladder.py).
+    law_clocks: bool = True
 
     def entering(self, stage: Stage, at: datetime, **more: Any) -> "CaseState":
         """This state moved into `stage` at `at` (with `more` changes in the same copy):
@@ -125,7 +128,12 @@ class SendMessage(Message):
     kind: Literal["send_message"] = "send_message"
     case_id: str
     message_kind: Literal[
-        "escalation", "handover_requested", "handover_rejected", "wage_talk", "early_warning"
+        "escalation",
+        "handover_requested",
+        "handover_rejected",
+        "wage_talk",
+        "early_warning",
+        "statutory_escalation",
     ]
     stage: Stage
 
