@@ -12,6 +12,7 @@ from temporalio.client import WorkflowHandle
 
 from core.case.deadlines import next_wakeup
 from core.case.events import Event
+from core.case.law_ladder import law_next
 from core.case.state import CaseState
 from core.kernel.timeline import TimelineEntry
 from core.stages import Stage
@@ -176,6 +177,8 @@ class CaseRun:
         assert s.attr(sa.MUNICIPALITY) == state.municipality
         assert s.attr(sa.OUTCOME) == state.outcome
         assert s.attr(sa.NEXT_DEADLINE) == next_wakeup(state)
+        law = law_next(state)
+        assert s.attr(sa.NEXT_STATUTORY_DEADLINE) == (law.due_at if law else None)
         if state.opened and not state.closed:
             # Never parking: an open case always has an owner and a next date.
             assert state.owner is not None and next_wakeup(state) is not None
