@@ -1,4 +1,4 @@
-"""The report's four charts as PNG bytes (matplotlib, Agg backend: no display needed).
+"""The report's charts as PNG bytes (matplotlib, Agg backend: no display needed).
 
 Plain titles and axis labels with units, for a team lead who is not technical.
 """
@@ -164,9 +164,39 @@ def funnel(data: ReportData) -> bytes:
     return _png(draw)
 
 
+def timeliness(data: ReportData) -> bytes:
+    """Share held on time per month, talks and reassessments, over every team."""
+    title = "Statutory follow-up held on time, by month"
+    totals: dict[tuple[date, str], list[int]] = {}
+    for row in data.timeliness:
+        due_on_time = totals.setdefault((row["month"], row["kind"]), [0, 0])
+        due_on_time[0] += row["due"]
+        due_on_time[1] += row["on_time"]
+
+    def draw(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        if not totals:
+            _nothing(ax, title)
+            return
+        months = sorted({month for month, _ in totals})
+        for kind, colour in (("talk", NEUTRAL), ("reassessment", LATE)):
+            points = [(i, totals[(m, kind)]) for i, m in enumerate(months) if (m, kind) in totals]
+            shares = [100 * on_time / due for _, (due, on_time) in points]
+            ax.plot([i for i, _ in points], shares, marker="o", color=colour, label=kind)
+        ax.set_xticks(range(len(months)), [f"{m:%b %Y}" for m in months])
+        ax.set_ylim(0, 105)
+        ax.set_ylabel("held on time (%)")
+        ax.set_xlabel("month of the law's latest date")
+        ax.set_title(title, loc="left", fontweight="bold")
+        ax.legend(frameon=False)
+
+    return _png(draw)
+
+
 CHARTS: dict[str, tuple[str, Callable[[ReportData], bytes]]] = {
     "time_in_stage.png": ("Time in each stage", time_in_stage),
     "lead_time.png": ("Handover lead time", lead_time),
     "escalations.png": ("Missed deadlines", escalation_heatmap),
     "funnel.png": ("From case opened to employed", funnel),
+    "timeliness.png": ("Timeliness of statutory follow-up", timeliness),
 }

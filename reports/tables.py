@@ -136,6 +136,64 @@ def openings(data: ReportData) -> Table:
     )
 
 
+def timeliness(data: ReportData) -> Table:
+    rows = [
+        (
+            r["municipality"],
+            r["team"],
+            f"{r['month']:%b %Y}",
+            r["kind"],
+            str(r["due"]),
+            f"{r['on_time']} ({percent(r['on_time'], r['due'])})",
+            str(r["late"]),
+            days(r["median_days_late"]),
+            days(r["p90_days_late"]),
+        )
+        for r in data.timeliness
+    ]
+    return Table(
+        "Timeliness of statutory follow-up",
+        "Talks and reassessments the law wanted, by the month of their latest date; late: "
+        "days past it, over the late ones (still open: until today).",
+        (
+            "Municipality",
+            "Team",
+            "Month",
+            "Kind",
+            "Due",
+            "On time",
+            "Late",
+            "Median days late",
+            "90% within days",
+        ),
+        rows,
+    )
+
+
+def statutory_overdue(data: ReportData) -> Table:
+    rows = [
+        (r["case_id"], r["municipality"], r["team"], r["owner"] or "–",
+         r["rule"].replace("_", " "), f"{r['latest_on']:%d %b %Y}", str(r["days_overdue"]))
+        for r in data.statutory_overdue
+    ]  # fmt: skip
+    return Table(
+        "Open cases overdue on statutory follow-up",
+        "Now, the 20 most overdue: a latest date passed, nothing held, the benefit running.",
+        ("Case", "Municipality", "Team", "Owner", "Rule", "Latest date", "Days overdue"),
+        rows,
+    )
+
+
 def all_tables(data: ReportData) -> list[Table]:
-    makers = (time_in_stage, lead_time, escalations, funnel, paths, open_cases, openings)
+    makers = (
+        time_in_stage,
+        lead_time,
+        escalations,
+        funnel,
+        paths,
+        open_cases,
+        openings,
+        timeliness,
+        statutory_overdue,
+    )
     return [make(data) for make in makers]
