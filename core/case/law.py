@@ -54,7 +54,10 @@ def statutory_event(state: CaseState, data: ev.EventData, at: datetime, _: str) 
     """`statutory_talk_held`, `reassessment_held`, `early_talk_requested`: checked here,
     fed to the clocks by `with_law_fact` as every accepted event is."""
     assert isinstance(data, _STATUTORY)
-    for field, reason in statutory_refusals(data, at, state.sick_listed_on, state.closed):
+    # Dates are the job centre's: `at` in its zone (an event read back from the store is
+    # in UTC, where 00:15 on the 17th in Copenhagen is still the 16th).
+    local = at.astimezone(_zone(state))
+    for field, reason in statutory_refusals(data, local, state.sick_listed_on, state.closed):
         raise Refused(field, reason)
     if state.sick_listed_on is not None:
         for flag in timeline_flags(data, state.sick_listed_on):
@@ -85,9 +88,12 @@ def with_law_fact(state: CaseState, data: ev.EventData, at: datetime) -> CaseSta
     """`state` with an accepted event's meaning for the law."""
     if state.statutory is None:
         return state
-    tz = state.policy.tz if state.policy else ZoneInfo(DEFAULT_TZ)
-    clocks = clocks_after(state.statutory, data, at.astimezone(tz).date())
+    clocks = clocks_after(state.statutory, data, at.astimezone(_zone(state)).date())
     return state if clocks is state.statutory else state.model_copy(update={"statutory": clocks})
+
+
+def _zone(state: CaseState) -> ZoneInfo:
+    return state.policy.tz if state.policy else ZoneInfo(DEFAULT_TZ)
 
 
 def law_calendar(policy: Policy, counted_from: date) -> Calendar:

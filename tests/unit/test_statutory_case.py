@@ -2,7 +2,7 @@
 case's rules, the first day of absence kept from case_opened, refusals with field and
 reason, the early reassessment flagged, the end of the benefit."""
 
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 import pytest
@@ -134,3 +134,12 @@ def test_fit_for_work_ends_the_benefit_and_a_pause_is_only_kept() -> None:
     case.apply(event("fit_for_work_declared", local("2026-03-12 12:00"), declared_on="2026-03-12"))
     ended = clocks(case.state).ended
     assert ended is not None and (ended.on, ended.why) == (date(2026, 3, 12), "fit_for_work")
+
+
+def test_a_talk_just_after_midnight_in_copenhagen_is_accepted_when_read_back_in_utc() -> None:
+    """00:15 on 10 March in Copenhagen is 23:15 on the 9th in UTC, as the store gives it
+    back (the what-if replay reads it so): held on the 10th, it is not after the event."""
+    case = opened()
+    sent = event("statutory_talk_held", local("2026-03-10 00:15"), held_on="2026-03-10")
+    in_utc = sent.model_copy(update={"occurred_at": sent.occurred_at.astimezone(UTC)})
+    assert case.apply(in_utc).outcome == "accepted"
