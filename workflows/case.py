@@ -152,7 +152,7 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
         """Decide and persist one step; the database's reason if it refused the events'
         data (the case is then as before the step), else None."""
         now = workflow.now()
-        self._state = with_law_clocks(self._state, workflow.patched(STATUTORY_CLOCKS))
+        self._state = with_law_clocks(self._state, self._law_clocks())
         start = self._state
         effects, receipts = await self._decide_all(batch, now)
         wake = case_wakeup(self._state)
@@ -197,6 +197,10 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
         if apart and projection is not None:
             suggest = SuggestRequest(projection=projection)
             await self._activity(SUGGEST_OPENINGS, suggest, suggest.summary())
+
+    def _law_clocks(self) -> bool:
+        """Whether the law's clocks run in this step (the patch: docs/statutory.md)."""
+        return workflow.patched(STATUTORY_CLOCKS)
 
     def _suggest_apart(self) -> bool:
         """Asked only where the paths part (a case entering MATCHING), as patches must be."""
