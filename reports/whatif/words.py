@@ -10,6 +10,7 @@ KIND_WORDS = {
     "handover_rejected": "Handover sent back",
     "wage_talk": "Time for the wage talk",
     "early_warning": "Early warning (score fell)",
+    "statutory_escalation": "Statutory follow-up missed",
 }
 GROUP_WORDS = {
     "caseworker": "Sick-leave caseworker (own cases)",
@@ -21,8 +22,8 @@ GROUP_WORDS = {
     "company_service_department_head": "Company service department head",
 }
 NO_STATUTORY = (
-    "Statutory timeliness: Trappebro keeps no statutory clocks yet, so there is nothing "
-    "to compare; it will show here once they exist."
+    "Statutory timeliness is not compared here: the law's escalations are counted with the "
+    "messages above; the timeliness per team and month is in starter.py report."
 )
 
 
