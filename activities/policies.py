@@ -8,11 +8,14 @@ it changes, so an edit reaches every case opened after it without a worker resta
 from datetime import date
 from pathlib import Path
 
+import structlog
 from temporalio import activity
 
 from core.policy import Policy, PolicyBook
 from infrastructure import policy_file
 from workflows.activity_names import LOAD_POLICY
+
+log = structlog.get_logger("activities.policies")
 
 
 class PolicySource:
@@ -26,6 +29,7 @@ class PolicySource:
         mtime = self._path.stat().st_mtime
         if self._book is None or mtime != self._mtime:
             self._book, self._mtime = policy_file.load_policy_book(self._path), mtime
+            policy_file.log_statutory_exemptions(self._book, log)
         return self._book
 
     @activity.defn(name=LOAD_POLICY)

@@ -49,6 +49,7 @@ MESSAGE_KINDS = {
     "early_warning": N_("Early warning"),
     "match_proposed": N_("Match proposed"),
     "digest": N_("Daily digest"),
+    "statutory_escalation": N_("Statutory follow-up escalation"),
 }
 
 DELIVERY = {
@@ -98,10 +99,13 @@ EVENTS = {
     "case_paused": N_("Case paused until review on {review_on}"),
     "case_resumed": N_("Case resumed"),
     "case_closed": N_("Case closed: {outcome}"),
+    "statutory_talk_held": N_("Statutory follow-up talk held on {held_on}"),
+    "reassessment_held": N_("Reassessment held on {held_on}"),
+    "early_talk_requested": N_("Early talk requested on {requested_on}"),
 }
 SAFE_FIELDS = (
     "owner", "team", "expected_on", "declared_on", "consultant", "opening_id", "started_on",
-    "score", "new_deadline", "review_on",
+    "score", "new_deadline", "review_on", "held_on", "requested_on",
 )  # fmt: skip
 
 

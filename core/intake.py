@@ -35,6 +35,7 @@ _NOT_AFTER_EVENT = (
     "closed_on",
     "filled_on",
     "withdrawn_on",
+    "requested_on",
 )
 # Dates that must lie ahead of the event.
 _AFTER_EVENT = ("review_on", "new_deadline")

@@ -18,6 +18,7 @@ from core.calendar_dk import Holidays, carried
 from core.durations import Duration
 from core.language import DEFAULT, Language
 from core.stages import Stage
+from core.statutory_rules import StatutoryRules
 
 _DEADLINE_STAGES = (
     Stage.JOB_GOAL_TALK,
@@ -76,6 +77,8 @@ class Policy(BaseModel):
     )
     ladder: Ladder
     roles: Roles
+    # The law's follow-up rules (core/statutory_rules.py); the law's values by default.
+    statutory: StatutoryRules = StatutoryRules()
     version: str = ""
     # The holidays the loader found for `holiday_years` (infrastructure/policy_file.py): data
     # of the snapshot, so an upgraded `holidays` never moves a running case's deadlines.

@@ -13,6 +13,7 @@ import holidays
 
 from core.calendar_dk import in_years
 from core.policy import Policy, PolicyBook
+from core.statutory_rules import WarningLog, log_exemptions
 
 # The years a snapshot carries holidays for: those around its opening. A deadline beyond
 # them (rare: a long pause, late after-care) uses core/calendar_dk's computed calendar.
@@ -27,6 +28,18 @@ def load_policy_book(path: Path) -> PolicyBook:
     for municipality in book.municipalities:
         book.for_municipality(municipality)
     return book
+
+
+def log_statutory_exemptions(book: PolicyBook, log: WarningLog) -> int:
+    """One warning per statutory exemption in use, per policy in the book (the default's
+    once, a municipality's where its table sets its own); how many were written."""
+    default = book.for_municipality("default").statutory
+    written = log_exemptions(log, "default", default)
+    for municipality in book.municipalities:
+        rules = book.for_municipality(municipality).statutory
+        if rules != default:
+            written += log_exemptions(log, municipality, rules)
+    return written
 
 
 def holiday_source(years: range) -> list[date]:

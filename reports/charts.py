@@ -1,4 +1,4 @@
-"""The report's four charts as PNG bytes (matplotlib, Agg backend: no display needed).
+"""The report's charts as PNG bytes (matplotlib, Agg backend: no display needed).
 
 Plain titles and axis labels with units, for a team lead who is not technical.
 """
@@ -23,7 +23,15 @@ from matplotlib.ticker import MaxNLocator
 
 from reports.data import STAGES, ReportData
 from reports.language import N_, say
-from reports.words import HEATMAP_ROWS, days, quartiles, stage
+from reports.words import (
+    HEATMAP_ROWS,
+    REASSESSMENT,
+    STATUTORY_KINDS,
+    TALK,
+    days,
+    quartiles,
+    stage,
+)
 
 HOW_TO_READ_BOXES = N_(
     "Box: the middle half of stays. Thick line: the typical (median) stay. "
@@ -189,9 +197,36 @@ def funnel(data: ReportData) -> bytes:
     return titled_chart(title, empty, draw, SIZE, lang)
 
 
+def timeliness(data: ReportData) -> bytes:
+    """Share held on time per month, talks and reassessments, over every team."""
+    lang = data.lang
+    title = say(lang, "Statutory follow-up held on time, by month")
+    totals: dict[tuple[date, str], list[int]] = {}
+    for row in data.timeliness:
+        due_on_time = totals.setdefault((row["month"], row["kind"]), [0, 0])
+        due_on_time[0] += row["due"]
+        due_on_time[1] += row["on_time"]
+
+    def draw(figure: Figure, ax: Axes) -> None:
+        months = sorted({month for month, _ in totals})
+        for kind, colour in ((TALK, NEUTRAL), (REASSESSMENT, LATE)):
+            points = [(i, totals[(m, kind)]) for i, m in enumerate(months) if (m, kind) in totals]
+            shares = [100 * on_time / due for _, (due, on_time) in points]
+            label = say(lang, STATUTORY_KINDS[kind])
+            ax.plot([i for i, _ in points], shares, marker="o", color=colour, label=label)
+        ax.set_xticks(range(len(months)), [format_date(m, "MMM y", locale=lang) for m in months])
+        ax.set_ylim(0, 105)
+        ax.set_ylabel(say(lang, "held on time (%)"))
+        ax.set_xlabel(say(lang, "month of the law's latest date"))
+        ax.legend(frameon=False)
+
+    return titled_chart(title, not totals, draw, SIZE, lang)
+
+
 CHARTS: dict[str, tuple[str, Callable[[ReportData], bytes]]] = {
     "time_in_stage.png": (N_("Time in each stage"), time_in_stage),
     "lead_time.png": (N_("Handover lead time"), lead_time),
     "escalations.png": (N_("Missed deadlines"), escalation_heatmap),
     "funnel.png": (N_("From case opened to employed"), funnel),
+    "timeliness.png": (N_("Timeliness of statutory follow-up"), timeliness),
 }

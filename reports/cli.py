@@ -34,6 +34,8 @@ SECTIONS = (
     (N_("Which paths end in work"), "", tables.paths),
     (N_("Open cases today"), "", tables.open_cases),
     (N_("Company-service openings"), "", tables.openings),
+    (N_("Statutory follow-up"), "timeliness.png", tables.timeliness),
+    (N_("Overdue on statutory follow-up"), "", tables.statutory_overdue),
 )
 
 
@@ -46,8 +48,9 @@ def add_parser(commands: Any) -> None:
         "Time in each stage, handover lead time (acceptance day minus "
         "fit-for-work day: negative means help started before the citizen was fit), missed "
         "deadlines by department and week, the way from case opened to employed, which "
-        "paths end in work, open cases by age, and openings. Prints the tables and writes "
-        f"time_in_stage.png, lead_time.png, escalations.png, funnel.png and {HTML_NAME} "
+        "paths end in work, open cases by age, openings, and the timeliness of statutory "
+        "follow-up (and who is overdue now). Prints the tables and writes time_in_stage.png, "
+        f"lead_time.png, escalations.png, funnel.png, timeliness.png and {HTML_NAME} "
         "(self-contained: images inlined) to --out. Reads PostgreSQL only: needs "
         "DATABASE_URL, not Temporal.",
     )
@@ -88,7 +91,7 @@ def print_table(table: tables.Table, console: Console) -> None:
 
 
 def write_files(data: ReportData, out: Path) -> list[Path]:
-    """The four PNGs and the HTML page in `out`; returns the paths written."""
+    """The PNGs and the HTML page in `out`; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     from reports import charts  # matplotlib takes half a second: only where drawn
 

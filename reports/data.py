@@ -3,8 +3,9 @@ optionally one municipality. Read-only: it needs DATABASE_URL, never Temporal.
 
 Which rows a period holds: time in stage, stays that ended in it; lead time, handovers
 accepted in it; escalations, deadlines that fell due in it; the funnel and the paths,
-cases opened (paths: closed) in it; openings, those registered in it. Open cases are as
-of now, whatever the period.
+cases opened (paths: closed) in it; openings, those registered in it; statutory
+timeliness (migration 0007), deadlines whose latest date fell in the period's months. Open
+and overdue cases are as of now, whatever the period.
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ class ReportData:
     paths: list[dict[str, Any]] = field(default_factory=list)
     open_cases: list[dict[str, Any]] = field(default_factory=list)
     openings: list[dict[str, Any]] = field(default_factory=list)
+    # The law's follow-up (migration 0007): per municipality, team, month and kind; overdue now.
+    timeliness: list[dict[str, Any]] = field(default_factory=list)
+    statutory_overdue: list[dict[str, Any]] = field(default_factory=list)
 
 
 # $1 start, $2 end, $3 municipality or NULL (all).
@@ -125,6 +129,21 @@ FROM report_opening WHERE registered_at >= $1 AND registered_at < $2 AND {_WHERE
 GROUP BY kind ORDER BY kind
 """
 
+# Deadlines whose latest date fell in the period's months, counted as of today.
+_TIMELINESS = f"""
+SELECT municipality, team, month, kind, due, on_time, late,
+       median_days_late::float8 AS median_days_late, p90_days_late::float8 AS p90_days_late
+FROM report_statutory_timeliness
+WHERE month >= date_trunc('month', $1::timestamptz AT TIME ZONE 'Europe/Copenhagen')::date
+  AND month < ($2::timestamptz AT TIME ZONE 'Europe/Copenhagen')::date AND {_WHERE}
+ORDER BY municipality, team, month, kind
+"""
+_STATUTORY_OVERDUE = """
+SELECT case_id, municipality, team, owner, rule, latest_on, days_overdue
+FROM report_statutory_overdue WHERE ($1::text IS NULL OR municipality = $1)
+ORDER BY days_overdue DESC, case_id, rule LIMIT 20
+"""
+
 
 async def load(conn: asyncpg.Connection, period: Period, lang: str = DEFAULT) -> ReportData:
     args = (period.start, period.end, period.municipality)
@@ -140,4 +159,7 @@ async def load(conn: asyncpg.Connection, period: Period, lang: str = DEFAULT) ->
     data.paths = [dict(r) for r in await conn.fetch(_PATHS, *args)]
     data.open_cases = [dict(r) for r in await conn.fetch(_OPEN, period.municipality)]
     data.openings = [dict(r) for r in await conn.fetch(_OPENINGS, *args)]
+    data.timeliness = [dict(r) for r in await conn.fetch(_TIMELINESS, *args)]
+    overdue = await conn.fetch(_STATUTORY_OVERDUE, period.municipality)
+    data.statutory_overdue = [dict(r) for r in overdue]
     return data

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel.dates import format_date
+
 from reports.data import STAGES, ReportData
 from reports.language import N_, code, say
 from reports.words import (
@@ -21,6 +23,7 @@ from reports.words import (
     percent,
     quartiles,
     stage,
+    statutory_kind,
 )
 
 
@@ -144,6 +147,46 @@ def openings(data: ReportData) -> Table:
     )
 
 
+def timeliness(data: ReportData) -> Table:
+    lang = data.lang
+    rows = [
+        (
+            r["municipality"],
+            r["team"],
+            format_date(r["month"], "MMM y", locale=lang),
+            statutory_kind(lang, r["kind"]),
+            str(r["due"]),
+            f"{r['on_time']} ({percent(r['on_time'], r['due'])})",
+            str(r["late"]),
+            days(r["median_days_late"]),
+            days(r["p90_days_late"]),
+        )
+        for r in data.timeliness
+    ]
+    return HEADINGS["timeliness"].table(lang, rows)
+
+
+def statutory_overdue(data: ReportData) -> Table:
+    lang = data.lang
+    rows = [
+        (r["case_id"], r["municipality"], r["team"], r["owner"] or "–",
+         r["rule"].replace("_", " "), format_date(r["latest_on"], "dd MMM y", locale=lang),
+         str(r["days_overdue"]))
+        for r in data.statutory_overdue
+    ]  # fmt: skip
+    return HEADINGS["statutory_overdue"].table(lang, rows)
+
+
 def all_tables(data: ReportData) -> list[Table]:
-    makers = (time_in_stage, lead_time, escalations, funnel, paths, open_cases, openings)
+    makers = (
+        time_in_stage,
+        lead_time,
+        escalations,
+        funnel,
+        paths,
+        open_cases,
+        openings,
+        timeliness,
+        statutory_overdue,
+    )
     return [make(data) for make in makers]

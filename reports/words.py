@@ -154,3 +154,12 @@ def headlines(data: ReportData) -> list[Headline]:
             say(lang, "{stalled} stalled (department head told)", stalled=stalled),
         ),
     ]
+
+
+TALK, REASSESSMENT = "talk", "reassessment"
+# The kinds of the law's follow-up, as the timeliness view (migration 0007) names them.
+STATUTORY_KINDS = {TALK: N_("follow-up talk"), REASSESSMENT: N_("reassessment")}
+
+
+def statutory_kind(lang: str, kind: str) -> str:
+    return say(lang, STATUTORY_KINDS[kind]) if kind in STATUTORY_KINDS else kind

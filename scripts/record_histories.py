@@ -157,6 +157,24 @@ async def closed_case(h: Harness, case: CaseRun) -> Recorded:
     return [("closed_case", None)]
 
 
+async def statutory(h: Harness, case: CaseRun) -> Recorded:
+    """The law's clocks (since v6): the first talk in time, the next one missed (its three
+    levels to the sick-leave department), an early talk asked for and held, then fit for
+    work ends them; running."""
+    t0 = await h.now()
+    await case.accept("case_opened", sick_listed_on=(t0 - timedelta(weeks=5)).date().isoformat())
+    await h.skip(timedelta(weeks=2))
+    await case.accept("statutory_talk_held", held_on=(await h.now()).date().isoformat())
+    await h.skip(timedelta(weeks=6))  # the next talk fell due 4 weeks after: levels 1-3
+    await case.wait_for(lambda s: s.statutory is not None and len(s.statutory.escalated) == 3)
+    today = (await h.now()).date().isoformat()
+    await case.accept("early_talk_requested", requested_on=today, requested_by="citizen")
+    await case.accept("statutory_talk_held", held_on=today, kind="early")
+    await case.accept("fit_for_work_declared", declared_on=today)
+    await case.settled()
+    return [("statutory", None)]
+
+
 SCENARIOS: dict[str, tuple[Scenario, str]] = {
     "happy_path": (happy_path, "default"),
     "full_ladder": (full_ladder, "seconds"),
@@ -164,6 +182,7 @@ SCENARIOS: dict[str, tuple[Scenario, str]] = {
     "pause_resume": (pause_resume, "default"),
     "continue_as_new": (continue_as_new, "default"),
     "closed_case": (closed_case, "default"),
+    "statutory": (statutory, "default"),
 }
 
 

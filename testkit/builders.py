@@ -94,7 +94,7 @@ def load_policy(path: Path, municipality: str = MUNICIPALITY) -> Policy:
 # --- events ----------------------------------------------------------------------------
 
 
-def build_event(case_id: str, event_id: str, kind: str, at: datetime, **data: Any) -> Event:
+def build_event(case_id: str, event_id: str, kind: str, at: datetime, /, **data: Any) -> Event:
     """An event as the case system sends it, through the same intake as production."""
     local = at.astimezone(CPH).replace(microsecond=0)
     return parse_event(

@@ -12,6 +12,7 @@ from temporalio.client import WorkflowHandle
 
 from core.case.deadlines import next_wakeup
 from core.case.events import Event
+from core.case.law_ladder import law_next
 from core.case.state import CaseState
 from core.kernel.timeline import TimelineEntry
 from core.stages import Stage
@@ -176,6 +177,8 @@ class CaseRun:
         assert s.attr(sa.MUNICIPALITY) == state.municipality
         assert s.attr(sa.OUTCOME) == state.outcome
         assert s.attr(sa.NEXT_DEADLINE) == next_wakeup(state)
+        law = law_next(state)
+        assert s.attr(sa.NEXT_STATUTORY_DEADLINE) == (law.due_at if law else None)
         if state.opened and not state.closed:
             # Never parking: an open case always has an owner and a next date.
             assert state.owner is not None and next_wakeup(state) is not None
@@ -198,6 +201,10 @@ class CaseRun:
         return await self._fetch(
             "SELECT * FROM outbox WHERE case_id = $1 ORDER BY due_at NULLS LAST, created_at"
         )
+
+    async def stage_outbox(self) -> list[dict[str, Any]]:
+        """The outbox without the law's escalations (core/case/law_ladder.py)."""
+        return [r for r in await self.outbox() if r["kind"] != "statutory_escalation"]
 
     async def outbox_keys(self) -> list[str]:
         return [r["message_key"] for r in await self.outbox()]

@@ -91,6 +91,9 @@ def valid_data(kind: str, day: date) -> dict[str, Any]:
         "case_paused": {"reason": "operation", "review_on": (day + timedelta(days=21)).isoformat()},
         "case_resumed": {},
         "case_closed": {"outcome": "employed", "closed_on": iso},
+        "statutory_talk_held": {"held_on": iso, "kind": "first"},
+        "reassessment_held": {"held_on": iso, "result": "extension"},
+        "early_talk_requested": {"requested_on": iso, "requested_by": "employer"},
     }
     return table[kind]
 
@@ -154,9 +157,10 @@ def refusals(effects: Iterable[Effect]) -> list[RecordRefusal]:
 class Case:
     """Drives one case through `decide` as the workflow shell would, keeping every effect."""
 
-    def __init__(self, pol: Policy | None = None, case_id: str = CASE) -> None:
+    def __init__(self, pol: Policy | None = None, case_id: str = CASE, law: bool = True) -> None:
+        """`law=False`: the stages alone, without the law's clocks (CaseState.law_clocks)."""
         self.policy = pol or policy()
-        self.state = CaseState(case_id=case_id)
+        self.state = CaseState(case_id=case_id, law_clocks=law)
         self.effects: list[Effect] = []
         self.last: Decision | None = None
 

@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from core.case.deadlines import next_wakeup
     from core.case.delivery import DeliveryNews
     from core.case.details import describe, waiting_summary
+    from core.case.law_ladder import case_wakeup, law_details, law_next, with_law_clocks
     from core.case.process import CASE
     from core.case.projection import project
     from core.case.state import CaseState, Effect
@@ -49,6 +50,10 @@ BACKLOG_SETTLE = timedelta(seconds=5)
 # matching query neither holds the step's transaction nor makes the step's writes retry.
 # Cases whose history predates it keep suggesting inside the step until they end.
 SUGGEST_APART = "suggest-openings-apart"
+# Patch: the law's clocks (docs/statutory.md): their escalations, wake-ups and search
+# attribute. Asked at each step; a case whose history predates it runs without them until
+# its next run, where they start at its next event or tick.
+STATUTORY_CLOCKS = "statutory-clocks"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -110,12 +115,14 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
         return self._state
 
     def _details(self) -> str:
-        return describe(self._state, self._deliveries.last())
+        words = describe(self._state, self._deliveries.last())
+        law = law_details(self._state)
+        return words if law is None else f"{words}\n\n{law}"
 
     # --- the step -------------------------------------------------------------------
 
     def _wake(self) -> datetime | None:
-        wake = next_wakeup(self._state)
+        wake = case_wakeup(self._state)
         if wake is not None and self._settle_until is not None:
             wake = max(wake, self._settle_until)
         return wake
@@ -145,9 +152,10 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
         """Decide and persist one step; the database's reason if it refused the events'
         data (the case is then as before the step), else None."""
         now = workflow.now()
+        self._state = with_law_clocks(self._state, self._law_clocks())
         start = self._state
         effects, receipts = await self._decide_all(batch, now)
-        wake = next_wakeup(self._state)
+        wake = case_wakeup(self._state)
         self._settle_until = now + BACKLOG_SETTLE if batch and wake and wake <= now else None
         entered = self._state.stage is Stage.MATCHING and start.stage is not Stage.MATCHING
         try:
@@ -190,6 +198,10 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
             suggest = SuggestRequest(projection=projection)
             await self._activity(SUGGEST_OPENINGS, suggest, suggest.summary())
 
+    def _law_clocks(self) -> bool:
+        """Whether the law's clocks run in this step (the patch: docs/statutory.md)."""
+        return workflow.patched(STATUTORY_CLOCKS)
+
     def _suggest_apart(self) -> bool:
         """Asked only where the paths part (a case entering MATCHING), as patches must be."""
         return workflow.patched(SUGGEST_APART)
@@ -208,4 +220,9 @@ class CaseWorkflow(EntityShell[CaseState, Delivery]):
         ]
         names = [(sa.DEPARTMENT, state.department), (sa.OWNER, state.owner)]
         names += [(sa.MUNICIPALITY, state.municipality), (sa.OUTCOME, state.outcome)]
-        return sa.shown(own, next_wakeup(state), names)
+        shown = sa.shown(own, next_wakeup(state), names)
+        if state.law_clocks and state.statutory is not None:  # only once the patch is in
+            law = law_next(state)
+            key = sa.NEXT_STATUTORY_DEADLINE
+            shown.append(key.value_set(law.due_at) if law else key.value_unset())
+        return shown

@@ -23,6 +23,8 @@ OUTCOME = SearchAttributeKey.for_keyword("Outcome")
 OPENING_STATUS = SearchAttributeKey.for_keyword("OpeningStatus")
 OPENING_KIND = SearchAttributeKey.for_keyword("OpeningKind")
 EMPLOYER = SearchAttributeKey.for_keyword("Employer")
+# When the law's next follow-up deadline on a case passes (docs/statutory.md).
+NEXT_STATUTORY_DEADLINE = SearchAttributeKey.for_datetime("NextStatutoryDeadline")
 
 ALL = (
     CASE_STAGE,
@@ -36,6 +38,7 @@ ALL = (
     OPENING_STATUS,
     OPENING_KIND,
     EMPLOYER,
+    NEXT_STATUTORY_DEADLINE,
 )
 
 

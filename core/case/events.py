@@ -17,6 +17,12 @@ from pydantic import (
 
 from core.ids import CaseId, EventId, OpeningId, StaffId
 from core.kernel.contract import ByType, Envelope, Frozen, Hours, Name, Text, unique
+from core.statutory.events import (
+    STATUTORY_DATA_MODELS,
+    EarlyTalkRequested,
+    ReassessmentHeld,
+    StatutoryTalkHeld,
+)
 
 Score = Annotated[int, Field(ge=1, le=10)]
 
@@ -140,6 +146,7 @@ DATA_MODELS: dict[str, type[Frozen]] = {
     "case_paused": CasePaused,
     "case_resumed": CaseResumed,
     "case_closed": CaseClosed,
+    **STATUTORY_DATA_MODELS,  # the law's follow-up (docs/statutory.md)
 }
 EventType = Literal[
     "case_opened",
@@ -159,6 +166,9 @@ EventType = Literal[
     "case_paused",
     "case_resumed",
     "case_closed",
+    "statutory_talk_held",
+    "reassessment_held",
+    "early_talk_requested",
 ]
 EventData = (
     CaseOpened
@@ -178,6 +188,9 @@ EventData = (
     | CasePaused
     | CaseResumed
     | CaseClosed
+    | StatutoryTalkHeld
+    | ReassessmentHeld
+    | EarlyTalkRequested
 )
 
 

@@ -11,7 +11,9 @@ from datetime import datetime
 
 from core.case import events as ev
 from core.case.deadlines import handover_due, stage_deadline, with_deadline
-from core.case.ladder import enter_handover, run_ladder
+from core.case.ladder import enter_handover
+from core.case.law import STATUTORY_HANDLERS, opened, with_law_fact
+from core.case.law_ladder import both_ladders
 from core.case.state import CaseState, Effect, LogEvent, RecordRefusal
 from core.case.words import early_warning, handover_rejected, wage_talk
 from core.durations import end_of_day
@@ -38,6 +40,7 @@ def _accept(
         state = state.model_copy(update={"policy": policy})
     at = max(event.occurred_at, state.stage_entered_at or event.occurred_at)
     state, effects = HANDLERS[event.type](state, event.data, at, event.event_id)
+    state = with_law_fact(state, event.data, at)
     what = f"{event.type} accepted; stage {state.stage.value}"
     state = recorded(state, event.event_id, event, state.policy, what)
     return state, [built(LogEvent, event=event, seq=state.seq, applied_at=now), *effects]
@@ -60,7 +63,7 @@ def _refusal_record(
 CASE: Entity[CaseState, ev.Event, Effect] = Entity(
     opener="case_opened",
     is_open=lambda state: state.opened,
-    tick=run_ladder,
+    tick=both_ladders,
     accept=_accept,
     refusal_effects=_refusal_record,
 )
@@ -89,7 +92,7 @@ def _opened(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Resul
             "opened_at": at,
         }
     )
-    return _enter(state, Stage.JOB_GOAL_TALK, at)
+    return _enter(opened(state, data), Stage.JOB_GOAL_TALK, at)
 
 
 def _job_goal_talk(state: CaseState, data: ev.EventData, at: datetime, _: str) -> Result:
@@ -247,6 +250,7 @@ HANDLERS: dict[str, Handler] = {
     "case_paused": _paused,
     "case_resumed": _resumed,
     "case_closed": _closed,
+    **STATUTORY_HANDLERS,
 }
 
 

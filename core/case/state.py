@@ -16,6 +16,7 @@ from core.kernel.entity import Decision as Decided
 from core.kernel.timeline import FrozenState, TimelineEntry, built
 from core.policy import Policy
 from core.stages import DEPARTMENT, Department, Stage
+from core.statutory.state import StatutoryState
 
 DeadlineKind = Literal[
     "stage", "moved", "pause_review", "match_response", "follow_up", "handover_window"
@@ -74,6 +75,13 @@ class CaseState(FrozenState):
     timeline: tuple[TimelineEntry, ...] = ()
     # Every stage entered, in order (empty for cases opened before it was kept).
     stages: tuple[StageVisit, ...] = ()
+    # The first day of absence (case_opened) and the law's clocks that count from it; None
+    # for a case opened before they were kept (docs/statutory.md, "Running cases").
+    sick_listed_on: date | None = None
+    statutory: StatutoryState | None = None
+    # Off: the law's clocks do not run (a workflow whose history predates them, or tests of
+    # the stages alone; core/case/law_ladder.py).
+    law_clocks: bool = True
 
     def entering(self, stage: Stage, at: datetime, **more: Any) -> "CaseState":
         """This state moved into `stage` at `at` (with `more` changes in the same copy):
@@ -120,7 +128,12 @@ class SendMessage(Message):
     kind: Literal["send_message"] = "send_message"
     case_id: str
     message_kind: Literal[
-        "escalation", "handover_requested", "handover_rejected", "wage_talk", "early_warning"
+        "escalation",
+        "handover_requested",
+        "handover_rejected",
+        "wage_talk",
+        "early_warning",
+        "statutory_escalation",
     ]
     stage: Stage
 

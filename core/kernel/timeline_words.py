@@ -16,6 +16,10 @@ _FORMS = tuple(
         (r"(?P<event>\w+) accepted; stage (?P<stage>\w+)", N_("{event} accepted; stage {stage}")),
         (r"(?P<event>\w+) accepted; (?P<status>\w+)", N_("{event} accepted; {status}")),
         (r"escalated to level (?P<level>\d+)", N_("escalated to level {level}")),
+        (
+            r"statutory escalation: (?P<rule>\w+) level (?P<level>\d+)",
+            N_("statutory escalation: {rule} level {level}"),
+        ),
         (r"still stalled: level 3 reminder", N_("still stalled: level 3 reminder")),
         (r"handover sent to the company service", N_("handover sent to the company service")),
         (r"closed: (?P<outcome>\w+)", N_("closed: {outcome}")),

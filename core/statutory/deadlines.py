@@ -17,8 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from core.statutory.calendar import Calendar, end_of_week, weeks_after
-from core.statutory.policy import StatutoryRules
 from core.statutory.state import StatutoryState
+from core.statutory_rules import StatutoryRules
 
 Rule = Literal["first_talk", "followup_talk", "reassessment", "early_talk"]
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict
 
 from core.statutory.calendar import end_of_week, weeks_after
 from core.statutory.deadlines import Rule
-from core.statutory.policy import StatutoryRules
 from core.statutory.state import StatutoryState
+from core.statutory_rules import StatutoryRules
 
 
 class DeadlineOutcome(BaseModel):

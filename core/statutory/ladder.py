@@ -11,18 +11,38 @@ the retries; the state remembers the keys written, so it is asked for once.
 """
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from core.policy import Ladder, Roles
+from core.durations import Duration
 from core.statutory.calendar import Calendar
 from core.statutory.deadlines import StatutoryDeadline, open_deadlines
-from core.statutory.policy import StatutoryRules
 from core.statutory.state import StatutoryState
+from core.statutory_rules import StatutoryRules
 
 LEVELS = (1, 2, 3)
 # Beyond this, the message says it was sent late (as the stages' do: core/kernel/deadlines.py).
 LATE_AFTER = timedelta(minutes=1)
+
+
+class Ladder(Protocol):
+    """The policy's ladder (core/policy.py `Ladder`), as far as the law's clocks read it
+    (a protocol: the policy holds the statutory rules, so this package cannot import it)."""
+
+    @property
+    def level_2_after(self) -> Duration: ...
+    @property
+    def level_3_after(self) -> Duration: ...
+
+
+class Roles(Protocol):
+    """The policy's sick-leave roles (core/policy.py `Roles`)."""
+
+    @property
+    def sick_leave_team_lead(self) -> str: ...
+    @property
+    def sick_leave_department_head(self) -> str: ...
 
 
 class StatutoryEscalation(BaseModel):

@@ -1,6 +1,6 @@
 """What the statutory clocks know about one case: the dated facts, as plain data.
 
-The case's rules feed it the events that matter to the law (`with_fact`); everything
+The case's rules feed it the events that matter to the law (core/case/law.py); everything
 else about the law is computed from it (core/statutory/deadlines.py). Pauses are kept for
 the timeline and the reports, and deliberately used by no rule: a pause of the stage
 pipeline does not pause the law.
@@ -11,9 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from core.case.events import CaseClosed, CasePaused, CaseResumed, FitForWorkDeclared
 from core.statutory.events import (
-    EarlyTalkRequested,
     ReassessmentHeld,
     ReassessmentResult,
     RequestedBy,
@@ -65,16 +63,13 @@ class StatutoryState(_Fact):
     escalated: frozenset[str] = frozenset()  # keys of the escalations already written
 
 
-LawFact = StatutoryData | FitForWorkDeclared | CaseClosed | CasePaused | CaseResumed
-
-
 def start(case_id: str, sick_listed_on: date) -> StatutoryState:
     return StatutoryState(case_id=case_id, sick_listed_on=sick_listed_on)
 
 
-def with_fact(state: StatutoryState, data: LawFact, on: date) -> StatutoryState:
-    """`state` after one accepted event; `on` is the event's business date (the date of a
-    `case_resumed`, which carries none). Facts after the benefit ended change nothing."""
+def with_fact(state: StatutoryState, data: StatutoryData, on: date) -> StatutoryState:
+    """`state` after one accepted statutory event (`on`: its business date). Facts after
+    the benefit ended change nothing; core/case/law.py feeds the case's other events."""
     if state.ended is not None:
         return state
     update: dict[str, object]
@@ -84,21 +79,28 @@ def with_fact(state: StatutoryState, data: LawFact, on: date) -> StatutoryState:
     elif isinstance(data, ReassessmentHeld):
         held = Reassessment(held_on=data.held_on, result=data.result)
         update = {"reassessments": (*state.reassessments, held)}
-    elif isinstance(data, EarlyTalkRequested):
+    else:
         asked = EarlyRequest(requested_on=data.requested_on, requested_by=data.requested_by)
         update = {"early_requests": (*state.early_requests, asked)}
-    elif isinstance(data, CasePaused):
-        update = {"pauses": (*state.pauses, Pause(paused_on=on))}
-    elif isinstance(data, CaseResumed):
-        update = {"pauses": _resumed(state.pauses, on)}
-    elif isinstance(data, FitForWorkDeclared):
-        update = {"ended": BenefitEnd(on=data.declared_on, why="fit_for_work")}
-    else:
-        update = {"ended": BenefitEnd(on=data.closed_on, why="case_closed")}
     return state.model_copy(update=update)
 
 
-def _resumed(pauses: tuple[Pause, ...], on: date) -> tuple[Pause, ...]:
-    if not pauses or pauses[-1].resumed_on is not None:
-        return pauses
-    return (*pauses[:-1], pauses[-1].model_copy(update={"resumed_on": on}))
+def paused(state: StatutoryState, on: date) -> StatutoryState:
+    """Kept for the timeline and the reports; no rule counts it."""
+    if state.ended is not None:
+        return state
+    return state.model_copy(update={"pauses": (*state.pauses, Pause(paused_on=on))})
+
+
+def resumed(state: StatutoryState, on: date) -> StatutoryState:
+    pauses = state.pauses
+    if state.ended is not None or not pauses or pauses[-1].resumed_on is not None:
+        return state
+    last = pauses[-1].model_copy(update={"resumed_on": on})
+    return state.model_copy(update={"pauses": (*pauses[:-1], last)})
+
+
+def benefit_ended(state: StatutoryState, on: date, why: EndReason) -> StatutoryState:
+    if state.ended is not None:
+        return state
+    return state.model_copy(update={"ended": BenefitEnd(on=on, why=why)})

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from core.case.deadlines import next_wakeup
 from core.case.events import Event
+from core.case.law_ladder import case_wakeup as next_wakeup  # the stages and the law
 from core.case.process import decide
 from core.case.state import CaseState, Effect, SendMessage
 from core.policy import Policy, PolicyBook

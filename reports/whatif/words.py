@@ -11,6 +11,7 @@ KIND_WORDS = {
     "handover_rejected": N_("Handover sent back"),
     "wage_talk": N_("Time for the wage talk"),
     "early_warning": N_("Early warning (score fell)"),
+    "statutory_escalation": N_("Statutory follow-up missed"),
 }
 GROUP_WORDS = {
     "caseworker": N_("Sick-leave caseworker (own cases)"),
@@ -22,8 +23,8 @@ GROUP_WORDS = {
     "company_service_department_head": N_("Company service department head"),
 }
 NO_STATUTORY = N_(
-    "Statutory timeliness: Trappebro keeps no statutory clocks yet, so there is nothing "
-    "to compare; it will show here once they exist."
+    "Statutory timeliness is not compared here: the law's escalations are counted with the "
+    "messages above; the timeliness per team and month is in starter.py report."
 )
 
 

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from core.case.deadlines import next_wakeup
+from core.case.law_ladder import case_wakeup as next_wakeup  # the stages and the law
 from core.case.process import decide
 from core.case.state import CaseState
 from core.intake import parse_event

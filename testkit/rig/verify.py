@@ -21,7 +21,7 @@ import asyncpg
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from core.case.deadlines import next_wakeup
+from core.case.law_ladder import case_wakeup as next_wakeup  # the stages and the law
 from core.case.state import CaseState
 from doors.ingest import IngestReport
 from reports.whatif.exact import (

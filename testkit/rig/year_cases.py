@@ -16,6 +16,7 @@ from core.intake import parse_event
 from core.policy import PolicyBook
 from core.stages import Stage
 from testkit.rig.catalogue import EMPLOYERS, JOB_GOALS, RESTRICTIONS, TZ
+from testkit.rig.year_law import LawWalk, at_work
 from testkit.rig.year_openings import Opening
 
 REGISTERED_SHARE = 0.2  # of proposals: for an opening registered in Trappebro
@@ -64,6 +65,7 @@ class CaseWalk:
     def __post_init__(self) -> None:
         self.state = CaseState(case_id=self.case_id)
         self.at = datetime.min.replace(tzinfo=UTC)
+        self.law: LawWalk | None = None  # from case_opened on
         roll = self.rng.random()
         for stage, share in DROP_OUT.items():
             if roll < share:
@@ -91,8 +93,23 @@ class CaseWalk:
         if self.fit_on is not None and self.at < self.fit_on < moment:
             fit_on, self.fit_on = self.fit_on, None
             self.emit("fit_for_work_declared", fit_on, {}, dated="declared_on")
+        self._law_until(moment)
         self.idle(moment)
         self._send(kind, moment, {**data, dated: self.day(moment)} if dated else data)
+
+    def _law_until(self, moment: datetime) -> None:
+        """The statutory events due before `moment`, while the benefit runs."""
+        while self.law is not None and self.state.statutory is not None:
+            if self.state.statutory.ended is not None:
+                return
+            day, kind, data = self.law.next_event()
+            at = max(at_work(self.law.rng, day), self.at + timedelta(minutes=15)).astimezone(TZ)
+            if at >= moment:
+                return
+            dated = "requested_on" if kind == "early_talk_requested" else "held_on"
+            self.idle(at)
+            self._send(kind, at, {**data, dated: self.day(at)})
+            self.law.sent(kind, at.astimezone(TZ).date())
 
     def idle(self, moment: datetime) -> None:
         """Let time pass to `moment`: the core may hand over; the case may drop out."""
@@ -149,6 +166,9 @@ class CaseWalk:
         if rng.random() < 0.3:
             data["restrictions"] = rng.sample(RESTRICTIONS, rng.randint(1, 2))
         self.emit("case_opened", opened, data)
+        assert self.state.policy is not None and self.state.sick_listed_on is not None
+        law_rng = random.Random(f"{self.case_id}/law")  # apart: the other draws stay as they were
+        self.law = LawWalk(law_rng, self.state.sick_listed_on, self.state.policy.statutory)
         if rng.random() < 0.06:
             length = timedelta(days=rng.randint(14, 42))
             review = self.day(self.at + length + timedelta(days=5))

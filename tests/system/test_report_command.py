@@ -1,5 +1,5 @@
 """`starter.py report` as a child process on the hand-worked world of
-testkit/report_world.py: the terminal tables, the four PNGs and one self-contained HTML page
+testkit/report_world.py: the terminal tables, the PNGs and one self-contained HTML page
 with those PNGs and the figures test_report_views.py checks in the views."""
 
 from __future__ import annotations
@@ -54,6 +54,14 @@ async def test_report_command_writes_charts_and_page(world: World, tmp_path: Pat
     # Job-goal talk: A 14.04, B 2, C 3 days: three stays, typical 3.0.
     assert "|Job-goal talk|3|3.0|" in text
     assert "|Sick-leave department|Job-goal talk|1: owner reminded|1|1|" in text
+    # The law's clocks, by hand: every case was sick-listed 35 days before it opened and
+    # held no statutory talk. A (from 1 Dec 2025): the first talk by the end of week 8,
+    # Sun 25 Jan, unmet until fit for work on 2 Mar: 36 days late. B and C ended before
+    # their first talk fell due. Nobody is overdue now: every benefit has ended.
+    assert "|Norddjurs|sygedagpenge-1|Jan 2026|follow-up talk|1|0 (0%)|1|36|36|" in text
+    assert "Timeliness of statutory follow-up" in done.stdout
+    overdue = text.split("Open cases overdue on statutory follow-up", 1)[1]
+    assert "|K-" not in overdue
 
 
 async def test_the_report_is_in_danish_by_default(world: World, tmp_path: Path) -> None:

@@ -13,11 +13,12 @@ from typing import Any, cast
 import asyncpg
 
 from core.case.events import DATA_MODELS
+from core.case.law import LawFact, clocks_after
 from core.statutory.events import STATUTORY_DATA_MODELS
 from core.statutory.history import fallen_due
-from core.statutory.policy import StatutoryRules
-from core.statutory.state import LawFact, StatutoryState, start, with_fact
+from core.statutory.state import StatutoryState, start
 from core.statutory.timeliness import TeamOutcome, timeliness
+from core.statutory_rules import StatutoryRules
 from testkit.samples import CPH
 
 AS_OF = date(2026, 6, 30)
@@ -105,7 +106,7 @@ def core_state(case_id: str, events: list[tuple[str, dict[str, Any]]]) -> Statut
     models = {**DATA_MODELS, **STATUTORY_DATA_MODELS}
     for kind, data in events[1:]:
         fact = cast(LawFact, models[kind].model_validate(data, strict=False))
-        state = with_fact(state, fact, AS_OF)
+        state = clocks_after(state, fact, AS_OF)
     return state
 
 

@@ -117,14 +117,19 @@ async def test_whatif_shows_each_policys_ladder(clean_db: str, tmp_path: Path) -
     text = re.sub(r"(?:<[^>]+>)+", "|", html)
     assert "|Missed deadline, level 1: owner reminded|1|1|same|" in text
     assert "|Missed deadline, level 3: department head told|1|2|+1 (+100%)|" in text
-    assert "|All messages|3|4|+1 (+33%)|" in text
-    # Level 1 to the caseworker, 2 to the team lead, 3 (and the reminder) to the head.
-    # Five weeks touch January; level 3 and the reminder fall in different weeks.
-    assert "|Sick-leave caseworker (own cases)|0.2|1|0.2|1|" in text
-    assert "|Sick-leave team lead|0.2|1|0.2|1|" in text
-    assert "|Sick-leave department head|0.2|1|0.4|1|" in text
+    # The law's clocks, the same under both (the stage policy does not move them): absent
+    # from Thu 20 Nov 2025, the first talk by Wed 14 Jan; level 1 at its end, level 2 two
+    # working days on (19 Jan), level 3 three more (22 Jan): all in January.
+    for level in ("1: owner reminded", "2: team lead told", "3: department head told"):
+        assert f"|Statutory follow-up missed, level {level}|1|1|same|" in text
+    assert "|All messages|6|7|+1 (+17%)|" in text
+    # Level 1 to the caseworker, 2 to the team lead, 3 (and the reminder) to the head, each
+    # with the law's level beside the stage's. Five weeks touch January.
+    assert "|Sick-leave caseworker (own cases)|0.4|1|0.4|2|" in text
+    assert "|Sick-leave team lead|0.4|2|0.4|1|" in text
+    assert "|Sick-leave department head|0.4|1|0.6|2|" in text
     assert "|Cases that stalled in the period (department head told)|1|1|same|" in text
-    assert f"|{CASE}|3 → 4|" in text
+    assert f"|{CASE}|6 → 7|" in text
 
 
 async def test_whatif_is_in_danish_by_default(clean_db: str, tmp_path: Path) -> None:

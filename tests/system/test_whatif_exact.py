@@ -16,7 +16,7 @@ import asyncpg
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from core.case.deadlines import next_wakeup
+from core.case.law_ladder import case_wakeup as next_wakeup  # the stages and the law
 from doors.ingest import ingest
 from infrastructure.policy_file import load_policy_book
 from reports.data import Period

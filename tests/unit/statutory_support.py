@@ -5,6 +5,7 @@ policy's ladder, and a case fed its facts the way the case's rules will feed the
 from datetime import date, datetime
 
 from core.case.events import CaseClosed, CasePaused, CaseResumed, FitForWorkDeclared
+from core.case.law import clocks_after
 from core.statutory.calendar import Calendar
 from core.statutory.events import (
     EarlyTalkRequested,
@@ -13,8 +14,8 @@ from core.statutory.events import (
     StatutoryTalkHeld,
     TalkKind,
 )
-from core.statutory.policy import StatutoryRules
-from core.statutory.state import StatutoryState, start, with_fact
+from core.statutory.state import StatutoryState, start
+from core.statutory_rules import StatutoryRules
 from testkit.samples import CASE, CPH, policy
 
 HOLIDAYS_2026 = frozenset(
@@ -52,29 +53,29 @@ def case(sick_listed_on: str) -> StatutoryState:
 
 
 def talk(state: StatutoryState, held_on: str, kind: TalkKind = "regular") -> StatutoryState:
-    return with_fact(state, StatutoryTalkHeld(held_on=d(held_on), kind=kind), d(held_on))
+    return clocks_after(state, StatutoryTalkHeld(held_on=d(held_on), kind=kind), d(held_on))
 
 
 def reassessed(state: StatutoryState, held_on: str) -> StatutoryState:
     data = ReassessmentHeld(held_on=d(held_on), result="extension")
-    return with_fact(state, data, d(held_on))
+    return clocks_after(state, data, d(held_on))
 
 
 def asked(state: StatutoryState, on: str, by: RequestedBy = "citizen") -> StatutoryState:
-    return with_fact(state, EarlyTalkRequested(requested_on=d(on), requested_by=by), d(on))
+    return clocks_after(state, EarlyTalkRequested(requested_on=d(on), requested_by=by), d(on))
 
 
 def paused(state: StatutoryState, on: str, review_on: str) -> StatutoryState:
-    return with_fact(state, CasePaused(reason="treatment", review_on=d(review_on)), d(on))
+    return clocks_after(state, CasePaused(reason="treatment", review_on=d(review_on)), d(on))
 
 
 def resumed(state: StatutoryState, on: str) -> StatutoryState:
-    return with_fact(state, CaseResumed(), d(on))
+    return clocks_after(state, CaseResumed(), d(on))
 
 
 def fit(state: StatutoryState, on: str) -> StatutoryState:
-    return with_fact(state, FitForWorkDeclared(declared_on=d(on)), d(on))
+    return clocks_after(state, FitForWorkDeclared(declared_on=d(on)), d(on))
 
 
 def closed(state: StatutoryState, on: str) -> StatutoryState:
-    return with_fact(state, CaseClosed(outcome="employed", closed_on=d(on)), d(on))
+    return clocks_after(state, CaseClosed(outcome="employed", closed_on=d(on)), d(on))

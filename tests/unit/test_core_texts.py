@@ -97,7 +97,7 @@ def _placed(pol: Policy | None = None) -> Case:
 
 
 def test_escalations_at_every_level_are_danish_by_default() -> None:
-    texts = [m.text for m in messages(_ladder().effects)]
+    texts = [m.text for m in messages(_ladder().effects) if m.message_kind == "escalation"]
     assert texts[0].startswith("Sag K-2026-004711 (Norddjurs), fase Jobmålssamtale: den har")
     assert texts[0].endswith("Niveau 1 (sagsbehandler): handl venligst.")
     assert texts[1].endswith("Niveau 2 (teamleder): handl venligst.")
@@ -106,7 +106,8 @@ def test_escalations_at_every_level_are_danish_by_default() -> None:
 
 
 def test_escalations_are_english_on_request() -> None:
-    texts = [m.text for m in messages(_ladder(_english()).effects)]
+    stage_ladder = messages(_ladder(_english()).effects)
+    texts = [m.text for m in stage_ladder if m.message_kind == "escalation"]
     assert texts[0].startswith("Case K-2026-004711 (Norddjurs), stage JOB_GOAL_TALK: it has")
     assert texts[0].endswith("Level 1 (owner): please act.")
     assert texts[2].endswith("Level 3 (department head): the case is stalled.")

@@ -33,6 +33,7 @@ from testkit.samples import (
 )
 
 OPENED = "2026-11-02 09:00"
+# These tests are the stages' process alone; the law's clocks: test_statutory_case.py.
 
 
 def utc(text: str) -> datetime:
@@ -40,7 +41,7 @@ def utc(text: str) -> datetime:
 
 
 def opened(at: str = OPENED, **data: Any) -> Case:
-    case = Case()
+    case = Case(law=False)
     decision = case.apply(event("case_opened", local(at), **data))
     assert decision.outcome == "accepted"
     return case
@@ -93,7 +94,7 @@ def example_events(case_id: str) -> list[Event]:
 
 
 def test_example_case_k_2026_000101_runs_to_placement() -> None:
-    case = Case(policy(municipality="Lyngby-Taarbæk"), case_id="K-2026-000101")
+    case = Case(policy(municipality="Lyngby-Taarbæk"), case_id="K-2026-000101", law=False)
     seen = []
     for ev in example_events("K-2026-000101"):
         decision = case.apply(ev)
@@ -568,7 +569,7 @@ def test_a_duplicate_changes_nothing() -> None:
 
 
 def test_events_before_case_opened_are_held_then_applied_in_business_time_order() -> None:
-    case = Case()
+    case = Case(law=False)
     cv = event("cv_updated", local("2026-11-05 10:00"))
     talk = event("job_goal_talk_held", local("2026-11-03 10:00"))
     for ev in (cv, talk):
@@ -589,7 +590,7 @@ def test_events_before_case_opened_are_held_then_applied_in_business_time_order(
 
 
 def test_a_held_event_that_does_not_fit_is_refused_when_the_case_opens() -> None:
-    case = Case()
+    case = Case(law=False)
     early = event("handover_accepted", local("2026-11-03 10:00"))
     assert case.apply(early).outcome == "held"
     decision = case.apply(event("case_opened", local(OPENED)))
@@ -687,7 +688,7 @@ def test_a_missed_follow_up_escalates_to_the_consultant() -> None:
 
 
 def test_a_late_backlog_escalates_at_once_and_says_so() -> None:
-    case = Case()
+    case = Case(law=False)
     now = local("2026-12-01 12:00")
     first = case.apply(event("case_opened", local(OPENED)), now=now)
     assert escalations(first.effects) == []  # nothing was due before the case opened
@@ -705,7 +706,7 @@ def test_a_late_backlog_escalates_at_once_and_says_so() -> None:
 
 
 def test_a_backlogged_event_escalates_what_passed_before_it_happened() -> None:
-    case = Case()
+    case = Case(law=False)
     now = local("2026-12-01 12:00")
     case.apply(event("case_opened", local(OPENED)), now=now)
     decision = case.apply(event("job_goal_talk_held", local("2026-11-19 10:00")), now=now)

@@ -122,6 +122,13 @@ def _data(draw: st.DrawFn, kind: str, day: date, municipality: str) -> dict[str,
         return {"owner": draw(staff)} | ({"team": "sd-3"} if draw(st.booleans()) else {})
     if kind == "case_resumed":
         return {}
+    if kind == "statutory_talk_held":
+        return {"held_on": past(), "kind": draw(st.sampled_from(["first", "regular", "early"]))}
+    if kind == "reassessment_held":
+        return {"held_on": past(), "result": "extension"}
+    if kind == "early_talk_requested":
+        by = draw(st.sampled_from(["citizen", "employer"]))
+        return {"requested_on": past(), "requested_by": by}
     assert kind == "case_closed", kind
     outcome = st.sampled_from(["employed", "education", "flex_job", "moved", "other"])
     return {"outcome": draw(outcome), "closed_on": past()}
@@ -409,7 +416,8 @@ def test_an_untouched_case_climbs_the_ladder_once(name: str, gaps: list[int]) ->
             },
         }
     )
-    state = decide(CaseState(case_id=CASE), opening, opening.occurred_at, pol).state
+    stages_alone = CaseState(case_id=CASE, law_clocks=False)  # the law's: statutory tests
+    state = decide(stages_alone, opening, opening.occurred_at, pol).state
     now, sent = opening.occurred_at, list[SendMessage]()
     for gap in gaps:
         now += unit * gap

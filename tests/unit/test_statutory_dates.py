@@ -5,8 +5,8 @@ import holidays
 
 from core.statutory.calendar import Calendar, end_of_week, week_of
 from core.statutory.deadlines import StatutoryDeadline, next_deadline, open_deadlines
-from core.statutory.policy import StatutoryRules
 from core.statutory.state import StatutoryState
+from core.statutory_rules import StatutoryRules
 from testkit.samples import CPH
 from tests.unit.statutory_support import (
     CALENDAR,

@@ -2,12 +2,16 @@
 ones only with a reasoned exemption, which the loader logs."""
 
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from structlog.testing import capture_logs
 
-from core.statutory.policy import LAW, StatutoryRules, log_exemptions
+from activities.policies import PolicySource
+from core.statutory_rules import LAW, StatutoryRules, log_exemptions
+from infrastructure.policy_file import load_policy_book
 
 EXEMPT = "frikommune-forsøg 2024-2027: follow-up when it makes sense"
 
@@ -78,3 +82,44 @@ def test_a_looser_value_with_a_reasoned_exemption_is_taken_and_logged() -> None:
 def test_what_the_section_refuses(values: dict[str, Any], says: str) -> None:
     with pytest.raises(ValidationError, match=says):
         StatutoryRules.model_validate(values)
+
+
+SHIPPED = Path(__file__).parents[2] / "policies" / "default.toml"
+VIBORG_LOOSER = f"""
+[municipalities.Viborg.statutory]
+first_talk_weeks = 10
+exemptions = {{ first_talk_weeks = "{EXEMPT}" }}
+
+[municipalities.Odense.statutory]
+first_talk_weeks = 6
+"""
+
+
+def test_the_policy_loader_logs_each_exemption_once_as_the_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(SHIPPED.read_text() + VIBORG_LOOSER)
+    with capture_logs() as logs:
+        PolicySource(path)
+    exemptions = [line for line in logs if line["event"] == "policy.statutory_exemption"]
+    assert exemptions == [
+        {
+            "event": "policy.statutory_exemption",
+            "log_level": "warning",
+            "policy": "Viborg",
+            "rule": "first_talk_weeks",
+            "law": 8,
+            "value": 10,
+            "reason": EXEMPT,
+        }
+    ]
+    book = load_policy_book(path)
+    assert book.for_municipality("Odense").statutory.first_talk_weeks == 6
+    assert book.for_municipality("Aarhus").statutory == StatutoryRules()
+
+
+def test_a_policy_file_with_a_looser_rule_and_no_exemption_does_not_load(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    looser = "\n[municipalities.Viborg.statutory]\nfirst_talk_weeks = 10\n"
+    path.write_text(SHIPPED.read_text() + looser)
+    with pytest.raises(ValidationError, match="looser than the law's 8"):
+        load_policy_book(path)

@@ -9,12 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.case.events import CaseClosed, CasePaused, CaseResumed, FitForWorkDeclared
+from core.case.law import LawFact, clocks_after
 from core.statutory.calendar import Calendar
 from core.statutory.deadlines import open_deadlines
 from core.statutory.events import EarlyTalkRequested, ReassessmentHeld, StatutoryTalkHeld
 from core.statutory.ladder import escalated, escalations_due
-from core.statutory.policy import StatutoryRules
-from core.statutory.state import LawFact, StatutoryState, start, with_fact
+from core.statutory.state import StatutoryState, start
+from core.statutory_rules import StatutoryRules
 from testkit.samples import CASE, CPH
 from tests.unit.statutory_support import LADDER
 
@@ -58,7 +59,7 @@ def run(
         now += timedelta(hours=hours)
         if kind is not None:
             on = max(sick, now.date() - timedelta(days=back))
-            state = with_fact(state, fact(kind, on), now.date())
+            state = clocks_after(state, fact(kind, on), now.date())
         written = escalations_due(state, rules, LADDER, CALENDAR, now)
         state = escalated(state, written)
         out.append((state, now, [e.key for e in written]))
@@ -142,7 +143,7 @@ def test_deadlines_depend_on_the_facts_not_their_order_nor_on_pauses(
     def fed(items: list[tuple[str, date]]) -> StatutoryState:
         state = start(CASE, sick)
         for kind, on in items:
-            state = with_fact(state, fact(kind, on), on)
+            state = clocks_after(state, fact(kind, on), on)
         return state
 
     want = open_deadlines(fed(dated), rules, CALENDAR)

@@ -126,7 +126,9 @@ async def test_happy_path_through_months_to_employed(h: Harness) -> None:
     assert s.attr(sa.OWNER) == CS_TEAM
     assert s.attr(sa.DEPARTMENT) == "company_service"
     assert s.state.deadline == policy.deadlines[Stage.HANDOVER].after(window, tz)
-    [handover] = await case.outbox()
+    # The stages' messages (this case holds no statutory talk: the law's clocks escalate
+    # beside them, tests/workflow/test_statutory_clocks.py).
+    [handover] = await case.stage_outbox()
     assert handover["message_key"] == key(case, "handover_requested", s.state.deadline_no)
     assert handover["kind"] == "handover_requested"
     assert handover["recipients"] == f'["{CS_TEAM}", "{OWNER}"]'
@@ -188,7 +190,7 @@ async def test_happy_path_through_months_to_employed(h: Harness) -> None:
     logged = await case.logged()
     assert [r["event_id"] for r in logged] == [e.event_id for e in case.sent]
     assert [r["seq"] for r in logged] == list(range(1, 11))
-    kinds = [r["kind"] for r in await case.outbox()]
+    kinds = [r["kind"] for r in await case.stage_outbox()]
     assert sorted(kinds) == ["handover_requested", "wage_talk"]
 
 
