@@ -143,8 +143,9 @@ async def test_whatif_is_in_danish_by_default(clean_db: str, tmp_path: Path) -> 
     assert "|Hvad nu hvis: nuværende → ny (shorter.toml)|" in text
     assert "|Overskredet frist, niveau 1: sagsejer påmindet|1|1|uændret|" in text
     assert "|Overskredet frist, niveau 3: afdelingsleder underrettet|1|2|+1 (+100%)|" in text
-    assert "|Alle beskeder|3|4|+1 (+33%)|" in text
-    assert "|Teamleder i sygedagpengeafdelingen|0.2|1|0.2|1|" in text
+    assert "|Lovpligtig opfølgning ikke holdt, niveau 1: sagsejer påmindet|1|1|uændret|" in text
+    assert "|Alle beskeder|6|7|+1 (+17%)|" in text
+    assert "|Teamleder i sygedagpengeafdelingen|0.4|2|0.4|1|" in text
     assert "Messages by kind and level" not in text
 
 

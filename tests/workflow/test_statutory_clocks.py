@@ -74,7 +74,7 @@ async def test_a_case_through_26_weeks_matches_the_core_row_for_row(h: Harness) 
     sick = (t0 - timedelta(days=3)).date()
     await case.accept("case_opened", sick_listed_on=sick.isoformat())
     await settle_and_check(h, case)
-    assert "Statutory: the first follow-up talk" in await case.details()
+    assert "Lovpligtigt: den første opfølgningssamtale" in await case.details()
 
     await h.skip(timedelta(weeks=5))
     await case.accept("statutory_talk_held", held_on=await day(h), kind="first")
@@ -102,7 +102,7 @@ async def test_a_case_through_26_weeks_matches_the_core_row_for_row(h: Harness) 
     rows = [r for r in await case.outbox() if r["kind"] == "statutory_escalation"]
     assert [r["message_key"] for r in rows] == before
     assert s.attr(sa.NEXT_STATUTORY_DEADLINE) is None
-    assert "Statutory follow-up ended" in await case.details()
+    assert "Lovpligtig opfølgning ophørte" in await case.details()
 
     assert s.state.policy is not None
     core = core_run(s.state.policy, case.case_id, case.sent, await h.now())
