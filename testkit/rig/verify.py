@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from core.case.law_ladder import case_wakeup as next_wakeup  # the stages and the law
@@ -34,6 +34,8 @@ from testkit.rig.expectation import Batch, Expectation
 from testkit.rig.tasks import gather_limited, until
 from testkit.rig.verdict import verdict
 from workflows.case_payloads import workflow_id
+
+CAUSE_PREFIX = "WORKFLOW_TASK_FAILED_CAUSE_"
 
 
 @dataclass
@@ -162,6 +164,10 @@ async def check_workflows(client: Client, run: Run) -> None:
         handle = client.get_workflow_handle(workflow_id(case_id))
         async for event in handle.fetch_history_events():
             events[EventType.Name(event.event_type)] += 1
+            if event.HasField("workflow_task_failed_event_attributes"):
+                failed = event.workflow_task_failed_event_attributes
+                cause = WorkflowTaskFailedCause.Name(failed.cause).removeprefix(CAUSE_PREFIX)
+                events[f"task failed: {cause}: {failed.failure.message[:160]}"] += 1
             if event.HasField("activity_task_started_event_attributes"):
                 attempt = event.activity_task_started_event_attributes.attempt
                 events["activity retries"] += attempt > 1
@@ -176,6 +182,10 @@ async def check_workflows(client: Client, run: Run) -> None:
         ("activity retries", "activity attempts retried"),
     ):
         run.figures[label] = totals[name]
+    # Why each failed task failed (cause and message), so that a failure says what to fix.
+    for name, count in sorted(totals.items()):
+        if name.startswith("task failed: "):
+            run.figures[name] = count
     run.check(totals["EVENT_TYPE_WORKFLOW_TASK_FAILED"] == 0, "a workflow task failed")
 
 
