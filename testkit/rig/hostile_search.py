@@ -29,9 +29,10 @@ SENT_AS_IS = ("WORKFLOW_EXECUTION_SIGNALED", "WORKFLOW_EXECUTION_UPDATE_ADMITTED
               "WORKFLOW_EXECUTION_UPDATE_ACCEPTED")  # fmt: skip
 # Ids the SDK and the server make at random (UUIDs): in one of thousands, ten digits of one
 # happen to start with a date. Nothing the case system sent can reach them.
-RANDOM_KEYS = frozenset({"updateId", "protocolInstanceId", "acceptedRequestMessageId",
-    "requestId", "messageId", "runId", "firstExecutionRunId", "originalExecutionRunId",
-    "newExecutionRunId", "continuedExecutionRunId", "attemptId"})  # fmt: skip
+RANDOM_KEYS = frozenset({"updateId", "inboundUpdateId", "protocolInstanceId",
+    "acceptedRequestMessageId", "requestId", "messageId", "runId", "firstExecutionRunId",
+    "originalExecutionRunId", "newExecutionRunId", "continuedExecutionRunId",
+    "attemptId"})  # fmt: skip
 # Columns of random hex made here (delivery ids), not data from the case system.
 RANDOM_COLUMNS = ("delivery",)
 
